@@ -1,0 +1,43 @@
+/**
+ * The load generator of `bench:api`, run as its own process so that the server under test
+ * does not share an event loop with its client:
+ *
+ *     node --import tsx bench/lib/httpLoad.ts '{"url":"http://127.0.0.1:8080","paths":["/health"],"connections":50,"seconds":10}'
+ *
+ * Each connection cycles through `paths` (GET) with autocannon; prints one JSON line:
+ * requests/s, latency percentiles (ms), and the count of non-2xx answers and errors.
+ */
+import autocannon from 'autocannon'
+
+export interface HttpLoadConfig {
+  url: string
+  paths: string[]
+  connections: number
+  seconds: number
+}
+
+export interface HttpLoadResult {
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  requests: number
+  non2xx: number
+  errors: number
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as HttpLoadConfig
+const result = await autocannon({
+  url: config.url,
+  connections: config.connections,
+  duration: config.seconds,
+  requests: config.paths.map((path) => ({ method: 'GET' as const, path })),
+})
+const out: HttpLoadResult = {
+  rps: result.requests.average,
+  p50Ms: result.latency.p50,
+  p99Ms: result.latency.p99,
+  requests: result.requests.total,
+  non2xx: result.non2xx,
+  errors: result.errors + result.timeouts,
+}
+process.stdout.write(`${JSON.stringify(out)}\n`)

@@ -1,0 +1,145 @@
+/**
+ * `bourse org …` (local organisations and their keys) and `bourse member …` (the alliance:
+ * apply, admit, suspend, reinstate, bind keys).
+ */
+import type { Command } from 'commander'
+import { roles, type Role } from '../../identity/roles.ts'
+import { createOrganisation, listOrganisations } from '../../node/organisations.ts'
+import { CliContext } from '../context.ts'
+import { parseRoles } from '../parse.ts'
+
+const statusNames = ['None', 'Applied', 'Admitted', 'Suspended'] as const
+
+function rolesOf(mask: bigint): Role[] {
+  return roles.filter((_r, i) => (mask >> BigInt(i)) & 1n)
+}
+
+/** Applies for `name` with `wanted` roles, and binds a key for each of them. */
+async function apply(ctx: CliContext, name: string, wanted: Role[]) {
+  const admin = await ctx.admin(name)
+  await admin.applyForMembership(name, wanted)
+  return admin
+}
+
+export function memberCommands(program: Command): void {
+  const org = program.command('org').description('local organisations: keystores and function keys')
+  org
+    .command('create <name>')
+    .description('create an organisation keystore (and, with --roles, apply for membership with those roles)')
+    .option('--roles <roles>', 'comma-separated roles to apply for, e.g. seller,storage')
+    .option('--display-name <text>', 'name shown in the alliance registry')
+    .action(async (name: string, o: { roles?: string; displayName?: string }, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const wanted = o.roles ? parseRoles(o.roles) : undefined
+      const { org: created, mnemonic } = await createOrganisation(ctx.dataDir, name, o.displayName ?? name)
+      ctx.out.step(`created organisation "${name}", identity ${created.admin.address}`)
+      if (!ctx.out.json) ctx.out.step(`recovery words (write them down, shown once):\n  ${mnemonic}`)
+      if (wanted) {
+        await apply(ctx, name, wanted)
+        ctx.out.step(`applied for membership with roles ${wanted.join(', ')}; a supervisor must now admit it: bourse member admit ${name}`)
+      }
+      ctx.out.result({ name, identity: created.admin.address, keys: created.addresses(), applied: wanted ?? [] }, (v) =>
+        Object.entries(v.keys as Record<string, string>).map(([r, a]) => `  ${r.padEnd(10)} ${a}`).join('\n'),
+      )
+    })
+  org
+    .command('list')
+    .description('list local organisations')
+    .action(async (_o, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const names = listOrganisations(ctx.dataDir)
+      const rows = await Promise.all(names.map(async (n) => ({ name: n, identity: (await ctx.org(n)).admin.address })))
+      ctx.out.result(rows, (v) => (v.length ? v.map((r: any) => `${r.name.padEnd(16)} ${r.identity}`).join('\n') : 'no local organisations'))
+    })
+  org
+    .command('keys <name>')
+    .description('show an organisation\'s identity and function keys')
+    .action(async (name: string, _o, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const o = await ctx.org(name)
+      ctx.out.result({ name, identity: o.admin.address, keys: o.addresses() }, (v) =>
+        [`identity   ${v.identity}`, ...Object.entries(v.keys as Record<string, string>).map(([r, a]) => `${r.padEnd(10)} ${a}`)].join('\n'),
+      )
+    })
+
+  const member = program.command('member').description('alliance membership: apply, admit, suspend, keys')
+  member
+    .command('apply <org>')
+    .description('apply for membership of a local organisation with roles')
+    .requiredOption('--roles <roles>', 'comma-separated roles, e.g. seller,storage')
+    .action(async (name: string, o: { roles: string }, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const wanted = parseRoles(o.roles)
+      const admin = await apply(ctx, name, wanted)
+      ctx.out.result({ org: admin.address, roles: wanted }, (v) => `${name} (${v.org}) applied for ${v.roles.join(', ')}; next: bourse member admit ${name} --as <supervisor org>`)
+    })
+  member
+    .command('admit <org>')
+    .description('admit an applicant (by local name or address), signing with a supervisor key; binds its keys when it is local')
+    .option('--as <org>', 'local supervisor organisation', undefined)
+    .action(async (target: string, o: { as?: string }, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const supervisorOrg = o.as ?? ctx.dataDir.readConfig().operator
+      const supervisor = await ctx.actor(supervisorOrg, 'Supervisor')
+      const address = await ctx.orgAddress(target)
+      const r = await supervisor.admit(address)
+      const bound = await bindAll(ctx, target)
+      ctx.out.result({ org: address, tx: r.hash, boundKeys: bound }, (v) => `admitted ${target} (${v.org})${v.boundKeys.length ? `; bound keys: ${v.boundKeys.join(', ')}` : ''}`)
+    })
+  member
+    .command('bind-keys <org>')
+    .description('bind the current function key of every role the local organisation holds (also after `bourse org rotate`)')
+    .action(async (name: string, _o, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const bound = await bindAll(ctx, name)
+      ctx.out.result({ bound }, (v) => (v.bound.length ? `bound keys: ${v.bound.join(', ')}` : 'all keys already bound'))
+    })
+  for (const action of ['suspend', 'reinstate'] as const) {
+    member
+      .command(`${action} <org>`)
+      .description(`${action} a member, signing with a supervisor key`)
+      .option('--as <org>', 'local supervisor organisation')
+      .option('--reason <text>', 'why (recorded on chain)', 'supervisor decision')
+      .action(async (target: string, o: { as?: string; reason: string }, cmd: Command) => {
+        const ctx = CliContext.of(cmd)
+        const supervisor = await ctx.actor(o.as ?? ctx.dataDir.readConfig().operator, 'Supervisor')
+        const address = await ctx.orgAddress(target)
+        const r = action === 'suspend' ? await supervisor.suspend(address, o.reason) : await supervisor.reinstate(address)
+        ctx.out.result({ org: address, tx: r.hash }, () => `${action === 'suspend' ? 'suspended' : 'reinstated'} ${target}`)
+      })
+  }
+  member
+    .command('show <org>')
+    .description('an organisation\'s status, roles and bound keys')
+    .action(async (target: string, _o, cmd: Command) => {
+      const ctx = CliContext.of(cmd)
+      const client = await ctx.client()
+      const address = await ctx.orgAddress(target)
+      const m = await client.member(address)
+      const granted = rolesOf(m.rolesMask)
+      const keys = Object.fromEntries(await Promise.all(granted.map(async (r) => [r, await client.keyOf(address, r)])))
+      ctx.out.result({ org: address, status: statusNames[m.status], roles: granted, keys }, (v) =>
+        [`${target} ${v.org}: ${v.status}`, ...Object.entries(v.keys as Record<string, string>).map(([r, k]) => `  ${r.padEnd(10)} ${k}`)].join('\n'),
+      )
+    })
+}
+
+/** Binds every granted role's current key of a local organisation that is not bound yet. */
+async function bindAll(ctx: CliContext, name: string): Promise<Role[]> {
+  let org
+  try {
+    org = await ctx.org(name)
+  } catch {
+    return [] // not a local organisation: it binds its own keys
+  }
+  const client = await ctx.client()
+  const { rolesMask } = await client.member(org.admin.address)
+  const bound: Role[] = []
+  for (const role of rolesOf(rolesMask)) {
+    const current = await client.keyOf(org.admin.address, role)
+    if (current.toLowerCase() === org.key(role).address.toLowerCase()) continue
+    await client.as(org.admin).bindKey(role, org.key(role).address)
+    bound.push(role)
+  }
+  return bound
+}

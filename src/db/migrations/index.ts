@@ -1,0 +1,11 @@
+/**
+ * The one list of schema migrations, for both dialects. Append new migrations here with the
+ * next number; never edit or reorder one that has shipped.
+ */
+import type { Migration } from 'kysely'
+import * as initial from './0001_initial.ts'
+
+/** Every migration by name; names sort in the order they run. */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+}

@@ -1,0 +1,93 @@
+/**
+ * The node's off-chain services on one data directory: the database, the chain indexer
+ * feeding it, and the encrypted storage provider. Opened after the chain and contracts,
+ * closed before them.
+ */
+import { join } from 'node:path'
+import pino from 'pino'
+import type { Deployment } from '../chain/deploy.ts'
+import { openDatabase, type BourseDatabase } from '../db/index.ts'
+import { Indexer } from '../indexer/Indexer.ts'
+import type { BourseClient } from '../sdk/BourseClient.ts'
+import { loadOrCreateMasterKey, StorageProvider } from '../storage/index.ts'
+import type { ChainConnection } from './connection.ts'
+import type { DataDir, NodeConfig } from './dataDir.ts'
+import { loadOrganisation } from './organisations.ts'
+
+export interface NodeServices {
+  database: BourseDatabase
+  indexer: Indexer
+  /** Absent when no local organisation has an active Storage key. */
+  storage: StorageProvider | undefined
+  close(): Promise<void>
+}
+
+export interface OpenNodeServicesParameters {
+  dataDir: DataDir
+  config: NodeConfig
+  connection: ChainConnection
+  client: BourseClient
+  deployment: Deployment
+  /** `--database` flag (over BOURSE_DATABASE, over config.json). */
+  database?: string
+  log?: (line: string) => void
+}
+
+/** Where the database is: flag, then BOURSE_DATABASE, then config.json, then the data directory. */
+export function databaseLocation(p: Pick<OpenNodeServicesParameters, 'database' | 'config' | 'dataDir'>): string {
+  return p.database ?? process.env.BOURSE_DATABASE ?? p.config.database ?? p.dataDir.root
+}
+
+/** Redacts a password in a database URL for logs. */
+const safe = (location: string) => location.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+
+export async function openNodeServices(p: OpenNodeServicesParameters): Promise<NodeServices> {
+  const log = p.log ?? (() => {})
+  const location = databaseLocation(p)
+  const database = await openDatabase(location)
+  log(`database: ${database.dialect} at ${safe(database.location)}`)
+  const embedded = Boolean(p.connection.embedded)
+  const indexer = new Indexer({
+    db: database.db,
+    publicClient: p.connection.publicClient,
+    deployment: p.deployment,
+    confirmations: p.config.indexer?.confirmations ?? (embedded ? 0 : 12),
+    reorgDepth: p.config.indexer?.reorgDepth ?? (embedded ? 0 : 64),
+    logger: pino({ level: process.env.BOURSE_LOG_LEVEL ?? 'warn', base: { component: 'indexer' } }, pino.destination(2)),
+  })
+  let storage: StorageProvider | undefined
+  try {
+    indexer.start()
+    if (p.config.storage?.enabled !== false) {
+      const orgName = p.config.storage?.org ?? p.config.operator
+      const org = await loadOrganisation(p.dataDir, orgName)
+      const key = org.key('Storage')
+      if (await p.client.isActive(key.address, 'Storage')) {
+        storage = await StorageProvider.open({
+          dataDir: p.dataDir.root,
+          masterKey: await loadOrCreateMasterKey(join(p.dataDir.root, 'storage', 'master.key')),
+          client: p.client,
+          actor: p.client.as(key),
+        })
+        const resumed = await storage.resumeConfirmations()
+        log(`storage provider: serving with ${orgName}'s Storage key ${key.address}${resumed.length ? `; confirmed ${resumed.length} downloads served before a restart` : ''}`)
+      } else {
+        log(`storage provider: off (${orgName} has no active Storage key)`)
+      }
+    }
+  } catch (error) {
+    await indexer.stop()
+    await database.close()
+    throw error
+  }
+  return {
+    database,
+    indexer,
+    storage,
+    async close() {
+      await indexer.stop()
+      await storage?.close()
+      await database.close()
+    },
+  }
+}
