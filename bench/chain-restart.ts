@@ -1,20 +1,28 @@
 /**
  * Restart cost of the embedded chain: builds journals of the given sizes (ERC-20-like transfers
- * from 32 concurrent senders, one block per transaction, through the journaling provider) and
- * measures how long `EmbeddedChain.open` takes to replay them and check the head hash.
+ * from 32 concurrent senders through the journaling provider, which mines each batch of them as
+ * one block) and measures how long `EmbeddedChain.open` takes to replay them and check the head
+ * hash. The worst case is measured too: a journal of one-transaction blocks (what one sender
+ * waiting for every acknowledgement produces, and what journals written before batches were
+ * mined together hold), written by mining each transaction alone on a bare engine.
  *
- *   node --import tsx bench/chain-restart.ts [--json] [--sizes 10000,100000]
+ *   node --import tsx bench/chain-restart.ts [--json] [--sizes 10000,100000] [--one-tx-blocks 10000]
  *
  * With --json the last line is `{"restartMs":{"10000":n,...},"restartMsPer10kTx":n,...}`.
- * `measureRestart(sizes)` is exported for bench/chain.ts.
+ * `measureRestart(sizes)` and `measureOneTxBlockRestart(count)` are exported for bench/chain.ts.
  */
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Address, Hex } from 'viem'
 import { EmbeddedChain } from '../src/chain/embedded/EmbeddedChain.ts'
+import { createEngine } from '../src/chain/embedded/engine.ts'
+import { readGenesis } from '../src/chain/embedded/genesis.ts'
+import { Journal } from '../src/chain/embedded/Journal.ts'
+import { decodeJournal, type BlockRecord } from '../src/chain/embedded/journalFormat.ts'
+import { getBlockSummary } from '../src/chain/embedded/request.ts'
 import { signTokenDeploy, signTransfer, testAccount } from '../src/chain/embedded/testing/signer.ts'
 
 /** One measured journal size. */
@@ -36,7 +44,7 @@ export type MeasureRestartReturnType = {
   restartMs: Record<string, number>
   /** Restart time per 10,000 transactions at the largest size. */
   restartMsPer10kTx: number
-  /** One sender waiting for each acknowledgement (one block + one fdatasync per transaction). */
+  /** One sender waiting for each acknowledgement (one block + one synchronous append per transaction). */
   sequentialTxPerSec: number
   /** Cost of one 250-byte append + fdatasync on the data directory's disk, microseconds. */
   fdatasyncUs: number
@@ -82,7 +90,7 @@ export async function measureRestart(
       const sample: RestartSample = {
         transactions: chain.startup.replayedTransactions,
         blocks: chain.startup.replayedBlocks,
-        journalBytes: (await stat(join(dataDir, 'chain', 'journal.bin'))).size,
+        journalBytes: await journalBytes(dataDir),
         buildTxPerSec: Math.round(buildTxPerSec),
         restartMs,
         replayMs: chain.startup.replayMs,
@@ -102,6 +110,65 @@ export async function measureRestart(
   } finally {
     await rm(dataDir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Restart time of a journal of `count` one-transaction blocks (the worst case: replay costs
+ * mostly per block). The journal is written as the node would have written it, from blocks
+ * mined one transaction at a time on a bare engine of the same genesis.
+ *
+ * @example
+ * const sample = await measureOneTxBlockRestart(10_000)
+ */
+export async function measureOneTxBlockRestart(count: number): Promise<RestartSample> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bourse-restart-bench-'))
+  try {
+    await (await EmbeddedChain.open({ dataDir })).close() // genesis.json and the journal header
+    const chainDir = join(dataDir, 'chain')
+    const genesis = (await readGenesis(chainDir))!
+    const engine = await createEngine(genesis) // automine: one block per transaction
+    const { journal } = await Journal.open({ path: join(chainDir, 'journal.bin'), header: { chainId: BigInt(genesis.chainId), genesisHash: genesis.genesisHash! } })
+    const started = performance.now()
+    try {
+      const request = engine.provider.request
+      const owner = testAccount(0)
+      const { raw, address: token } = await signTokenDeploy(owner, 0, genesis.chainId, 0n)
+      const raws = [raw]
+      for (let i = 1; i < count; i++) raws.push(await signTransfer(owner, i, genesis.chainId, token, recipient(i), 0n))
+      for (let from = 0; from < count; from += 1000) {
+        const chunk = raws.slice(from, from + 1000)
+        await Promise.all(chunk.map((r) => request({ method: 'eth_sendRawTransaction', params: [r] })))
+        const blocks = await Promise.all(chunk.map((_, i) => getBlockSummary(request, BigInt(from + i + 1))))
+        await journal.append(
+          blocks.map((b, i): BlockRecord => ({ kind: 'block', number: BigInt(b.number), timestamp: BigInt(b.timestamp), hash: b.hash, txs: [chunk[i]!] })),
+        )
+      }
+    } finally {
+      await journal.close()
+      await engine.close()
+    }
+    const buildTxPerSec = count / ((performance.now() - started) / 1000)
+    const opening = performance.now()
+    const chain = await EmbeddedChain.open({ dataDir })
+    const restartMs = Math.round(performance.now() - opening)
+    const sample: RestartSample = {
+      transactions: chain.startup.replayedTransactions,
+      blocks: chain.startup.replayedBlocks,
+      journalBytes: await journalBytes(dataDir),
+      buildTxPerSec: Math.round(buildTxPerSec),
+      restartMs,
+      replayMs: chain.startup.replayMs,
+    }
+    await chain.close()
+    return sample
+  } finally {
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** Bytes of the journal's frames (the file also holds zero-filled space written ahead). */
+async function journalBytes(dataDir: string): Promise<number> {
+  return decodeJournal(await readFile(join(dataDir, 'chain', 'journal.bin'))).validEnd
 }
 
 function send(chain: EmbeddedChain, raw: Hex): Promise<unknown> {
@@ -172,9 +239,13 @@ async function main(): Promise<void> {
   const at = args.indexOf('--sizes')
   const sizes = (at >= 0 ? args[at + 1] ?? '' : '10000,100000').split(',').map((s) => Number.parseInt(s, 10))
   if (sizes.some((n) => !Number.isInteger(n) || n < 2000)) throw new Error('--sizes takes integers >= 2000, e.g. 10000,100000')
+  const oneAt = args.indexOf('--one-tx-blocks')
+  const oneTxBlocks = oneAt >= 0 ? Number.parseInt(args[oneAt + 1] ?? '', 10) : 10_000
+  if (!Number.isInteger(oneTxBlocks) || oneTxBlocks < 2) throw new Error('--one-tx-blocks takes an integer >= 2, e.g. 10000')
   const result = await measureRestart(sizes, { log: (line) => console.error(line) })
+  const worst = await measureOneTxBlockRestart(oneTxBlocks)
   console.log('transactions  blocks   journal MB  build tx/s  restart ms  replay ms  replay tx/s')
-  for (const s of result.samples) {
+  for (const s of [...result.samples, worst]) {
     console.log(
       [
         String(s.transactions).padStart(12),
@@ -187,10 +258,12 @@ async function main(): Promise<void> {
       ].join(' '),
     )
   }
-  console.log(`one sender, one block + fdatasync per tx: ${result.sequentialTxPerSec} tx/s; fdatasync ${result.fdatasyncUs} µs`)
+  const worstPer10k = Math.round((worst.restartMs / worst.transactions) * 10_000)
+  console.log(`(last row: one transaction per block, the worst case: ${worstPer10k} ms per 10,000 transactions)`)
+  console.log(`one sender, one block + synchronous append per tx: ${result.sequentialTxPerSec} tx/s; write + fdatasync ${result.fdatasyncUs} µs`)
   if (json) {
     const { restartMs, restartMsPer10kTx, sequentialTxPerSec, fdatasyncUs, samples } = result
-    console.log(JSON.stringify({ restartMs, restartMsPer10kTx, sequentialTxPerSec, fdatasyncUs, buildTxPerSec: samples.at(-1)!.buildTxPerSec }))
+    console.log(JSON.stringify({ restartMs, restartMsPer10kTx, restartMsPer10kOneTxBlocks: worstPer10k, sequentialTxPerSec, fdatasyncUs, buildTxPerSec: samples.at(-1)!.buildTxPerSec }))
   }
 }
 

@@ -2,7 +2,8 @@
  * `npm run bench:gas [-- --json]`: gas of every step of a trade's lifecycle, from receipts,
  * beside seed 001's Table 4 (create order 53,099; update/price 34,284; confirm receipt +
  * settle 79,653; total 167,036), with the default DynamicPricing and with FixedPricing side
- * by side, and the pricing contract's own operations (bench/pricing-gas.ts).
+ * by side, the pricing contract's own operations (bench/pricing-gas.ts) and the Supervision
+ * contract's (bench/supervision-gas.ts).
  *
  * Steady state: the parties have traded before (their balance slots are non-zero), the
  * buyer pays from its marketplace balance, and the orders fall in an open pricing round
@@ -15,6 +16,7 @@ import { createWorld, newToken, type World } from '../src/testing/world.ts'
 import { emit, say, table } from './lib/report.ts'
 import { median } from './lib/stats.ts'
 import { measurePricingGas } from './pricing-gas.ts'
+import { measureSupervisionGas } from './supervision-gas.ts'
 
 const SEED = { createOrder: 53_099, updatePrice: 34_284, confirmSettle: 79_653, total: 167_036 }
 const RUNS = 7
@@ -83,6 +85,7 @@ async function main() {
   const withdraw = await w.seller.withdraw(parseEther('1'))
 
   const pricingGas = await measurePricingGas()
+  const supervisionGas = await measureSupervisionGas()
 
   const lifecycleGas = auto.order + auto.confirmDownload + auto.confirmSettle
   const fixedLifecycleGas = fixed.order + fixed.confirmDownload + fixed.confirmSettle
@@ -139,6 +142,13 @@ async function main() {
       ['DynamicPricing operation (each its own transaction)', 'gas used', 'execution'],
     ),
   )
+  say('')
+  say(
+    table(
+      supervisionGas.map((f) => [`${f.operation}: ${f.description}`, f.gasUsed]),
+      ['supervision operation (Supervision contract)', 'gas used'],
+    ),
+  )
   say(`\ntarget: complete lifecycle (DynamicPricing) below ${SEED.total}: ${lifecycleGas < SEED.total ? 'met' : 'NOT met'} (${lifecycleGas}; FixedPricing ${fixedLifecycleGas})`)
   emit({
     lifecycleGas,
@@ -148,6 +158,7 @@ async function main() {
     fixedPricingLifecycleGas: fixedLifecycleGas,
     fixedPricingSteps: { order: fixed.order, confirmDownload: fixed.confirmDownload, confirmSettle: fixed.confirmSettle },
     pricing: Object.fromEntries(pricingGas.map((f) => [f.operation, { gasUsed: f.gasUsed, executionGas: f.executionGas }])),
+    supervisionGas: Object.fromEntries(supervisionGas.map((f) => [f.operation, f.gasUsed])),
     variants: { batchedConfirm20: batchedLifecycle, manualAccept: manualTotal, firstTrade: firstTotal },
     other: {
       list: listGas,

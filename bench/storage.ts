@@ -1,7 +1,7 @@
 /**
- * `npm run bench:storage [-- --json] [-- --size-mb N]`: encrypted upload and download
- * throughput of the storage provider beside a plain copy of the same file, measured in the
- * same run (median of 3 runs each).
+ * `npm run bench:storage [-- --json] [-- --size-mb N] [-- --runs N] [-- --no-warm]`: encrypted
+ * upload and download throughput of the storage provider beside a plain copy of the same
+ * file, measured in the same run (median of 5 runs each).
  *
  * - plain copy: `fs.copyFile` (the kernel's copy, the strictest baseline) and a stream
  *   pipeline copy (read stream -> write stream, what a naive server does), both followed by
@@ -12,6 +12,17 @@
  *   (checks, verified chunks, key wrapped to the buyer) -> `receiveAsset` (unwrap, decrypt,
  *   SHA-256 against the on-chain hash, fsync, rename). The on-chain confirmation that follows
  *   is not timed.
+ *
+ * Every timed step writes a new file of the full size, and each starts right after a file
+ * of that size written earlier in the run is deleted (untimed): the previous run's download
+ * output before the copyFile, the copyFile's copy before the pipeline copy, the previous
+ * blob before the upload, the pipeline's copy before the download. So every step, baselines
+ * included, writes into memory the kernel freed a moment ago. Without that, which step gets
+ * "cold" memory depends on the order of the steps: on a VM that hands memory free for a few
+ * seconds back to the hypervisor (free page reporting, as on this machine), writing 512 MB
+ * into such memory costs about ten times the CPU (measured: 1.1 s instead of 0.1 s), and the
+ * old order gave every copy just-freed memory (the previous step's file had just been
+ * deleted) and every download cold memory. `--no-warm` measures in that old way.
  *
  * The file (default 512 MB, pseudo-random) is generated in a temporary directory and
  * removed at the end. Ratios are the median of per-run ratios (robust to load changing
@@ -35,13 +46,18 @@ import { createWorld, newKeyAccount, newToken } from '../src/testing/world.ts'
 import { emit, jsonMode, say, table } from './lib/report.ts'
 import { median, round } from './lib/stats.ts'
 
-const RUNS = 3
-const sizeArg = process.argv.indexOf('--size-mb')
-const sizeMb = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : 512
-if (!Number.isInteger(sizeMb) || sizeMb < 1) {
-  console.error('--size-mb must be a positive integer')
-  process.exit(2)
+const intArg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name)
+  const value = at > 0 ? Number(process.argv[at + 1]) : fallback
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a positive integer`)
+    process.exit(2)
+  }
+  return value
 }
+const sizeMb = intArg('--size-mb', 512)
+const RUNS = intArg('--runs', 5)
+const warm = !process.argv.includes('--no-warm')
 const MB = 1_000_000
 const bytes = sizeMb * MB
 const log = (text: string) => (jsonMode ? process.stderr.write(`${text}\n`) : say(text))
@@ -89,28 +105,38 @@ async function main(): Promise<void> {
     const provider = await StorageProvider.open({ dataDir: join(dir, 'node'), masterKey: randomBytes(32), client: world.client, actor: world.storage })
 
     const samples = { copyFile: [] as number[], pipeline: [] as number[], upload: [] as number[], download: [] as number[] }
+    const copy = join(dir, 'copy.bin')
+    const copy2 = join(dir, 'copy2.bin')
+    const out = join(dir, 'downloaded.bin')
+    const upload = async () => (await provider.upload(createReadStream(source, { highWaterMark: 1 << 20 }))).id
+    // Each timed step writes a new file of the full size. With the page cache warmed (the
+    // default), each starts right after a file of that size written earlier is deleted, so
+    // every step writes into just-freed memory: the "previous" download output and blob for
+    // the first run are made here, untimed.
+    let contentHash = warm ? await upload() : undefined
+    if (warm) await copyFile(source, out)
     for (let run = 1; run <= RUNS; run++) {
-      const copy = join(dir, 'copy.bin')
+      if (warm) await rm(out)
       samples.copyFile.push(await timed(async () => {
         await copyFile(source, copy)
         await fsyncFile(copy)
       }))
       await rm(copy)
       samples.pipeline.push(await timed(async () => {
-        await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), createWriteStream(copy))
-        await fsyncFile(copy)
+        await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), createWriteStream(copy2))
+        await fsyncFile(copy2)
       }))
-      await rm(copy)
+      if (!warm) await rm(copy2)
 
-      let contentHash = '0x' as `0x${string}`
+      if (warm) await provider.store.delete(contentHash!)
       samples.upload.push(await timed(async () => {
-        ;({ id: contentHash } = await provider.upload(createReadStream(source, { highWaterMark: 1 << 20 })))
+        contentHash = await upload()
       }))
-      const listingId = await world.list({ contentHash })
+      const listingId = await world.list({ contentHash: contentHash! })
       const token = newToken()
       const { trade } = await buyer.order({ listingId, maxPrice: parseEther('1000'), token })
-      const out = join(dir, 'downloaded.bin')
       let completion: Promise<unknown> = Promise.resolve()
+      if (warm) await rm(copy2)
       samples.download.push(await timed(() =>
         downloadAsset({
           client: world.client,
@@ -126,8 +152,10 @@ async function main(): Promise<void> {
         }),
       ))
       await completion // confirmed on chain (not timed)
-      await rm(out)
-      await provider.store.delete(contentHash)
+      if (!warm) {
+        await rm(out)
+        await provider.store.delete(contentHash!)
+      }
       log(`run ${run}: copyFile ${round(sizeMb / samples.copyFile.at(-1)!)} MB/s, pipeline ${round(sizeMb / samples.pipeline.at(-1)!)} MB/s, upload ${round(sizeMb / samples.upload.at(-1)!)} MB/s, download ${round(sizeMb / samples.download.at(-1)!)} MB/s`)
     }
     await provider.close()
@@ -139,6 +167,7 @@ async function main(): Promise<void> {
     const summary = {
       sizeMB: sizeMb,
       runs: RUNS,
+      pageCacheWarmed: warm,
       uploadMBps: mbps(samples.upload),
       downloadMBps: mbps(samples.download),
       plainCopyMBps: mbps(samples.copyFile),
@@ -154,6 +183,7 @@ async function main(): Promise<void> {
     if (!jsonMode) {
       say('')
       say(`Storage throughput, ${sizeMb} MB file (1 MB = 10^6 bytes), median of ${RUNS} runs; ratios = median of per-run ratios`)
+      say(warm ? 'each step starts right after a same-sized file is deleted (writes into just-freed memory)' : '--no-warm: each step writes into whatever memory the steps before it freed (order-dependent)')
       say(`machine: ${summary.cpus} CPUs, 1-minute load average ${summary.loadAverage.join(' -> ')}`)
       say(
         table(

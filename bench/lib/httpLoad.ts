@@ -3,10 +3,12 @@
  * does not share an event loop with its client:
  *
  *     node --import tsx bench/lib/httpLoad.ts '{"url":"http://127.0.0.1:8080","paths":["/health"],"connections":50,"seconds":10}'
+ *     node --import tsx bench/lib/httpLoad.ts @load.json     (the same, from a file)
  *
  * Each connection cycles through `paths` (GET) with autocannon; prints one JSON line:
  * requests/s, latency percentiles (ms), and the count of non-2xx answers and errors.
  */
+import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 
 export interface HttpLoadConfig {
@@ -25,7 +27,9 @@ export interface HttpLoadResult {
   errors: number
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as HttpLoadConfig
+// The configuration as JSON, or `@file` holding it (long path lists exceed the argument limit).
+const arg = process.argv[2] ?? '{}'
+const config = JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as HttpLoadConfig
 const result = await autocannon({
   url: config.url,
   connections: config.connections,

@@ -237,7 +237,7 @@ contract Alliance is IAlliance, Ownable2Step {
         return (b.org, b.role);
     }
 
-    /// @notice Status and granted roles (bit i = Role i) of an organisation.
+    /// @inheritdoc IAlliance
     function member(address org) external view returns (MemberStatus status, uint256 rolesMask) {
         Member memory m = _members[org];
         return (m.status, m.rolesMask);

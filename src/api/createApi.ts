@@ -19,6 +19,7 @@ import { requestContext } from './middleware/requestContext.ts'
 import { RequestTracker } from './RequestTracker.ts'
 import { balanceRoutes } from './routes/balances.ts'
 import { challengeRoutes } from './routes/challenges.ts'
+import { creditRoutes } from './routes/credits.ts'
 import type { ResolvedApiOptions, RouteContext } from './routes/context.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -26,12 +27,16 @@ import { listingRoutes } from './routes/listings.ts'
 import { memberRoutes } from './routes/members.ts'
 import { orderRoutes } from './routes/orders.ts'
 import { storageRoutes } from './routes/storage.ts'
+import { supervisionRoutes } from './routes/supervision.ts'
 import { tradeRoutes } from './routes/trades.ts'
 
 export type { ApiDeps, ApiEnv, ApiOptions } from './deps.ts'
 
 /** The route modules, in registration order. */
-const modules = [healthRoutes, listingRoutes, challengeRoutes, orderRoutes, tradeRoutes, balanceRoutes, memberRoutes, storageRoutes]
+const modules = [healthRoutes, listingRoutes, challengeRoutes, orderRoutes, tradeRoutes, balanceRoutes, memberRoutes, storageRoutes, supervisionRoutes]
+
+/** Routes that complete what the `bourse` commands do over the API (issue 4): minting credits. */
+const cliModules = [creditRoutes]
 
 function resolveOptions(deps: ApiDeps): ResolvedApiOptions {
   const o = deps.options ?? {}
@@ -68,6 +73,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.onError(errorHandler)
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No route ${c.req.method} ${c.req.path}.` } }, 404))
   for (const register of modules) register(app, ctx)
+  for (const register of cliModules) register(app, ctx)
   docsRoutes(app)
   return app
 }

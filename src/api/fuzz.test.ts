@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
 import { parseEther, type LocalAccount } from 'viem'
 import { dumpTables } from '../db/testing/dumpTables.ts'
+import { signOwnershipProof } from '../identity/signing.ts'
 import { signApiRequest } from './auth/signApiRequest.ts'
 import { createApiWorld, json, type ApiWorld } from './testing/apiWorld.ts'
 
@@ -56,17 +57,20 @@ const json64 = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigin
 describe('fuzz: every route, random and malformed input', () => {
   let t: ApiWorld
   let routes: RouteSpec[]
-  let real: { listingId: string; tradeId: string; org: string; challenge: string; address: string }
+  let real: { listingId: string; tradeId: string; org: string; challenge: string; address: string; signature: string; recordId: string }
   let signers: LocalAccount[]
 
   before(async () => {
-    t = await createApiWorld({ database: 'sqlite', storage: true })
+    t = await createApiWorld({ database: 'sqlite', storage: true, supervision: true })
     const listingId = await t.world.list()
     const { trade } = await t.world.buyer.order({ listingId, maxPrice: parseEther('500'), token: `0x${'33'.repeat(32)}` })
     const created = await json(await t.send('POST', `/v1/listings/${listingId}/challenges`, { as: t.keys.buyer }))
     await t.index()
-    real = { listingId: listingId.toString(), tradeId: `0x${trade.id.toString(16)}`, org: t.world.orgs.buyer.address, challenge: created.challenge, address: t.keys.buyer.address }
-    signers = [t.keys.seller, t.keys.buyer, t.keys.buyer2, t.keys.storage, t.keys.arbitrator, t.keys.supervisor, t.keys.sellerOrg, t.keys.newOrg, t.keys.stranger]
+    const { chainId, marketplace } = t.world.deployment
+    const signature = await signOwnershipProof({ account: t.keys.seller as never, chainId, marketplace, listingId, challenge: created.challenge })
+    const record = await t.database!.db.selectFrom('supervision_records').select('record_id').limit(1).executeTakeFirstOrThrow()
+    real = { listingId: listingId.toString(), tradeId: `0x${trade.id.toString(16)}`, org: t.world.orgs.buyer.address, challenge: created.challenge, address: t.keys.buyer.address, signature, recordId: record.record_id }
+    signers = [t.keys.seller, t.keys.buyer, t.keys.buyer2, t.keys.storage, t.keys.arbitrator, t.keys.supervisor, t.keys.sellerOrg, t.keys.newOrg, t.keys.governance, t.keys.stranger]
     routes = routesOf(await json(await t.send('GET', '/openapi.json')))
   })
   after(async () => t.close())
@@ -74,7 +78,7 @@ describe('fuzz: every route, random and malformed input', () => {
   /** Values a field or parameter might be given: plausible, boundary and hostile. */
   const wildString = () =>
     fc.oneof(
-      fc.constantFrom(real.listingId, real.tradeId, real.org, real.challenge, real.address, '0', '1', '-1', '0x', '1e3', 'all', 'Ok', 'Buyer', 'true', ''),
+      fc.constantFrom(real.listingId, real.tradeId, real.org, real.challenge, real.address, real.signature, real.recordId, '0', '1', '-1', '0x', '1e3', 'all', 'Ok', 'Buyer', 'true', ''),
       fc.constantFrom((1n << 96n).toString(), (1n << 256n).toString(), '9'.repeat(100), `0x${'f'.repeat(64)}`, `0x${'0'.repeat(40)}`, '%', '%E0%A4%A', '..', '../..', '\u0000', '💥'),
       fc.bigInt({ min: 0n, max: (1n << 260n) }).map(String),
       fc.string({ maxLength: 40 }),
@@ -111,6 +115,7 @@ describe('fuzz: every route, random and malformed input', () => {
     'POST /v1/members': { name: 'Zeta', roles: ['Buyer'] },
     'POST /v1/members/{org}/keys': { role: 'Buyer', key: t.keys.stranger.address },
     'POST /v1/members/{org}/suspension': { reason: 'audit' },
+    'POST /v1/credits/mint': { to: t.keys.buyer.address, amount: '1' },
     'POST /v1/downloads': { tradeId: real.tradeId, token: `0x${'33'.repeat(32)}`, buyer: real.address, issuedAt: Math.floor(Date.now() / 1000), nonce: `0x${'44'.repeat(32)}`, signature: `0x${'55'.repeat(64)}1b` },
   })
 
@@ -122,6 +127,7 @@ describe('fuzz: every route, random and malformed input', () => {
     if (/decision/.test(p)) return t.keys.arbitrator
     if (/admission|suspension|reinstatement/.test(p)) return t.keys.supervisor
     if (p === '/v1/members' || p.endsWith('/keys')) return t.keys.newOrg
+    if (p === '/v1/credits/mint') return t.keys.governance
     return t.keys.buyer
   }
 

@@ -42,13 +42,17 @@ export function organisationKeys(org: LocalOrganisation): LocalKey[] {
 }
 
 export interface DataDirKeyringOptions {
-  /** Least time between two rescans of `<dataDir>/orgs` on an unknown address (ms, default 2000). */
+  /**
+   * Least time between two rescans of `<dataDir>/orgs` on an unknown address while the set of
+   * organisation files stays the same (ms, default 2000); a new or removed file rescans at once.
+   */
   rescanIntervalMs?: number | undefined
 }
 
 /**
- * The keys of every organisation in `<dataDir>/orgs`, rescanned (at most every few seconds)
- * when an unknown address asks, so organisations created while the node runs are found.
+ * The keys of every organisation in `<dataDir>/orgs`, rescanned when an unknown address asks
+ * and the organisations changed (at once) or a few seconds passed, so organisations created
+ * while the node runs are found — also by a command that follows `bourse org create` at once.
  *
  * @example
  * const keyring = dataDirKeyring(new DataDir('.bourse'))
@@ -57,10 +61,13 @@ export function dataDirKeyring(dataDir: DataDir, options: DataDirKeyringOptions 
   const interval = options.rescanIntervalMs ?? 2000
   let byAddress = new Map<string, LocalKey>()
   let scannedAt = -Infinity
+  let scannedNames = ''
   let scanning: Promise<void> | undefined
   const scan = async () => {
     const next = new Map<string, LocalKey>()
-    for (const name of listOrganisations(dataDir)) {
+    const names = listOrganisations(dataDir)
+    scannedNames = names.join('/')
+    for (const name of names) {
       try {
         for (const key of organisationKeys(await loadOrganisation(dataDir, name))) next.set(key.account.address.toLowerCase(), key)
       } catch {
@@ -74,7 +81,7 @@ export function dataDirKeyring(dataDir: DataDir, options: DataDirKeyringOptions 
     async find(address) {
       const hit = byAddress.get(address.toLowerCase())
       if (hit) return hit
-      if (Date.now() - scannedAt >= interval) {
+      if (Date.now() - scannedAt >= interval || listOrganisations(dataDir).join('/') !== scannedNames) {
         scanning ??= scan().finally(() => (scanning = undefined))
         await scanning
       }

@@ -23,6 +23,7 @@ export interface StartNodeApiParameters {
   /** The node's running indexer (its `status()` feeds /health and /ready). */
   indexer?: ApiDeps['indexer']
   storage?: StorageProvider | undefined
+  supervision?: ApiDeps['supervision']
   /** Default: pino JSON lines on stderr at `config.logLevel`. */
   logger?: Logger | undefined
 }
@@ -44,6 +45,7 @@ export async function startNodeApi(p: StartNodeApiParameters): Promise<ApiServer
     database: p.database,
     indexer: p.indexer,
     storage: p.storage,
+    supervision: p.supervision,
     tracker,
   })
   return startApiServer({ app, tracker, host: p.config.host, port: p.config.port, logger })

@@ -1,6 +1,7 @@
 /**
- * Deploys the databourse contracts (credit token, alliance registry, pricing, marketplace)
- * and returns their addresses as a {@link Deployment} record the SDK and CLI load later.
+ * Deploys the databourse contracts (credit token, alliance registry, pricing, marketplace,
+ * supervision) and returns their addresses as a {@link Deployment} record the SDK and CLI
+ * load later.
  */
 import { getContractAddress, parseEther, type Account, type Address, type Chain, type PublicClient, type WalletClient } from 'viem'
 import {
@@ -14,6 +15,8 @@ import {
   FixedPricingBytecode,
   MarketplaceAbi,
   MarketplaceBytecode,
+  SupervisionAbi,
+  SupervisionBytecode,
 } from '../contracts/generated.ts'
 import { SEED_001_PARAMETERS } from '../pricing/simulator.ts'
 import { sendAndConfirm } from './send.ts'
@@ -87,6 +90,8 @@ export interface Deployment {
   alliance: Address
   pricing: Address
   marketplace: Address
+  /** Supervision channels, encryption keys and anchored batch roots (SPEC.md section 4). */
+  supervision: Address
   governance: Address
   treasury: Address
   feeBps: number
@@ -149,13 +154,14 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
   if (marketplace.toLowerCase() !== marketplaceAddress.toLowerCase()) {
     throw new Error(`marketplace deployed at ${marketplace}, expected ${marketplaceAddress}: was the deployer key used concurrently?`)
   }
+  const supervision = await deploy(SupervisionAbi, SupervisionBytecode, [alliance, marketplace], nonce + 4)
   const categories = pricingKind === 'dynamic' ? (p.categories ?? defaultCategories) : []
   if (pricingKind === 'dynamic') {
     const call = (functionName: string, args: unknown[], n: number) =>
       sendAndConfirm(publicClient, () =>
         walletClient.writeContract({ address: pricing, abi: DynamicPricingAbi, functionName, args, account, chain, nonce: n } as never),
       )
-    let n = nonce + 4
+    let n = nonce + 5
     for (const c of categories) {
       const price = { pBalance: c.pBalance, pVol: c.pVol, k: c.k, logRatioBound: c.logRatioBound }
       await call('configureCategory', [c.id, { price, roundLength: BigInt(c.roundLength) }], n++)
@@ -167,6 +173,7 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
     alliance,
     pricing,
     marketplace,
+    supervision,
     governance: account.address,
     treasury: p.treasury,
     feeBps,
@@ -175,4 +182,26 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
     pricingKind,
     categories: categories.map((c) => ({ id: c.id, name: c.name })),
   }
+}
+
+/**
+ * Deploys the Supervision contract of an existing deployment (one recorded before it
+ * existed); anyone may, it has no owner. Returns its address.
+ *
+ * @example
+ * const supervision = await deploySupervision({ publicClient, walletClient, account, alliance, marketplace })
+ */
+export async function deploySupervision(p: {
+  publicClient: PublicClient
+  walletClient: WalletClient
+  account: Account
+  alliance: Address
+  marketplace: Address
+}): Promise<Address> {
+  const chain = p.walletClient.chain as Chain
+  const receipt = await sendAndConfirm(p.publicClient, () =>
+    p.walletClient.deployContract({ abi: SupervisionAbi, bytecode: SupervisionBytecode, args: [p.alliance, p.marketplace], account: p.account, chain } as never),
+  )
+  if (!receipt.contractAddress) throw new Error(`deployment transaction ${receipt.transactionHash} created no contract`)
+  return receipt.contractAddress
 }

@@ -1,12 +1,13 @@
 /**
- * What every command needs: the data directory, the output mode, the local organisations
- * and a client connected to the alliance chain through the running node (or directly to an
+ * What every command needs: the data directory, the output mode, the local organisations,
+ * the way to the alliance (`backend()`: the running node's HTTP API, else JSON-RPC) and a
+ * client connected to the alliance chain through the running node (or directly to an
  * external chain's JSON-RPC URL).
  */
 import type { Command } from 'commander'
 import { isAddress, type Address, type Hex } from 'viem'
 import { createApiClient, type ApiClient } from '../api/client.ts'
-import { ConfigError, NodeNotRunningError } from '../errors/node.ts'
+import { ConfigError, NodeNotRunningError, UsageError } from '../errors/node.ts'
 import { unlockKeystore } from '../identity/keystore.ts'
 import type { Role } from '../identity/roles.ts'
 import { runningNode } from '../node/BourseNode.ts'
@@ -15,11 +16,18 @@ import { DataDir, defaultDataDir } from '../node/dataDir.ts'
 import { readDeployment } from '../node/deployment.ts'
 import { loadOrganisation, type LocalOrganisation } from '../node/organisations.ts'
 import { BourseClient, type Actor } from '../sdk/BourseClient.ts'
+import { ApiBackend } from './backend/ApiBackend.ts'
+import type { MarketBackend } from './backend/MarketBackend.ts'
+import { RpcBackend } from './backend/RpcBackend.ts'
 import { createOutput, type Output } from './output.ts'
 
 export interface GlobalOptions {
   dataDir?: string
   json?: boolean
+  /** `--api <url>`: the node API to use instead of the one node.json names. */
+  api?: string
+  /** `--rpc`: straight over JSON-RPC even when a node API runs. */
+  rpc?: boolean
 }
 
 /** The HTTP API of the running node: {@link ApiClient} (signs with the key given as `as`) and where it is. */
@@ -33,12 +41,19 @@ export interface CliApi extends ApiClient {
 export class CliContext {
   readonly dataDir: DataDir
   readonly out: Output
+  readonly #apiUrl: string | undefined
+  readonly #rpc: boolean
   #client: BourseClient | undefined
   #connection: ChainConnection | undefined
+  #backend: MarketBackend | undefined
 
   constructor(options: GlobalOptions) {
     this.dataDir = new DataDir(options.dataDir ?? process.env.BOURSE_DATA_DIR ?? defaultDataDir)
     this.out = createOutput(Boolean(options.json))
+    if (options.api !== undefined && options.rpc) throw new UsageError('give at most one of --api and --rpc')
+    if (options.api !== undefined && !/^https?:\/\/[^\s/]+/.test(options.api)) throw new UsageError(`--api: "${options.api}" is not an http(s) URL of a node API.`)
+    this.#apiUrl = options.api
+    this.#rpc = Boolean(options.rpc)
   }
 
   /** The global options of the program a command belongs to. */
@@ -74,6 +89,7 @@ export class CliContext {
    * await api.call('POST', '/v1/orders', { as: (await ctx.org('beta')).key('Buyer'), body: { listingId: '1', maxPrice: '200000000000000000000' } })
    */
   api(): CliApi {
+    if (this.#rpc) throw new UsageError('--rpc reaches the chain only: upload, download and import move data through the node\'s HTTP API.')
     const api = this.runningApi()
     if (api) return api
     if (!runningNode(this.dataDir)) throw new NodeNotRunningError({ dataDir: this.dataDir.root })
@@ -82,11 +98,30 @@ export class CliContext {
     })
   }
 
-  /** Like {@link api}, or undefined when no running node serves the API. */
+  /** Like {@link api}, or undefined when no running node serves the API (`--api <url>` names one). */
   runningApi(): CliApi | undefined {
+    if (this.#apiUrl !== undefined) {
+      const chainId = this.dataDir.readConfig().chain.chainId
+      return { ...createApiClient({ url: this.#apiUrl, chainId }), url: this.#apiUrl, chainId }
+    }
     const node = runningNode(this.dataDir)
     if (!node?.apiUrl) return undefined
     return { ...createApiClient({ url: node.apiUrl, chainId: node.chainId }), url: node.apiUrl, chainId: node.chainId }
+  }
+
+  /**
+   * How the commands reach the alliance: through the node's HTTP API when one serves this data
+   * directory (or `--api <url>`), else — or with `--rpc` — straight over JSON-RPC with the SDK.
+   * Both print the same (./backend/MarketBackend.ts).
+   *
+   * @example
+   * const { trade } = await ctx.backend().order('beta', 1n, parseCredits('200'))
+   */
+  backend(): MarketBackend {
+    if (this.#backend) return this.#backend
+    const api = this.#rpc ? undefined : this.runningApi()
+    this.#backend = api ? new ApiBackend(this, api) : new RpcBackend(this)
+    return this.#backend
   }
 
   /**

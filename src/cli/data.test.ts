@@ -1,15 +1,18 @@
 /**
- * `bourse upload` and `bourse download` end to end, as a user runs them: a real node in the
- * background (database, indexer, storage provider, HTTP API), the seller uploading and listing
- * a file, the buyer ordering and downloading it — decrypted, verified, bytes equal, confirmed
- * on chain — and every refused download (replayed token, another organisation, a delivery
- * tampered at rest) ending with a clear message, a non-zero exit and no output file.
+ * `bourse upload`, `bourse download` and `bourse import` end to end, as a user runs them: a
+ * real node in the background (database, indexer, storage provider, HTTP API), the seller
+ * uploading and listing a file, the buyer ordering and downloading it — decrypted, verified,
+ * bytes equal, confirmed on chain — and every refused download (replayed token, another
+ * organisation, a delivery tampered at rest) ending with a clear message, a non-zero exit and
+ * no output file; a slice of the real Online Retail data imported, split by month and listed,
+ * its bad row reported at its line, one month bought back byte for byte.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 import { bourse, bourseOk, startCliAlliance } from '../testing/cli.ts'
 
@@ -109,5 +112,59 @@ describe('bourse upload / download through the node API', () => {
       assert.match(r.stderr, message, args.join(' '))
     }
     assert.deepEqual(leftovers(dir), ['received.bin'])
+  })
+
+  test('import: a real slice with a bad row — refused whole, then imported by month with the row left out, listed, one month bought back', () => {
+    const real = new URL('../../../shared/data/online-retail/online-retail.csv.gz', import.meta.url).pathname
+    const [header, ...rows] = gunzipSync(readFileSync(real)).toString('utf8').trimEnd().split('\n')
+    const slice = rows.filter((_r, i) => i % 500 === 0)
+    const lines = [...slice]
+    lines.splice(30, 0, '537000,22423,REGENCY CAKESTAND 3 TIER,lots,2010-12-06 10:00:00,12.75,17850.0,United Kingdom')
+    const source = join(dir, 'orders-slice.csv.gz')
+    writeFileSync(source, gzipSync(`${[header, ...lines].join('\n')}\n`))
+    const monthOf = (l: string) => /,(\d{4}-\d{2})-\d{2} \d{2}:\d{2}:\d{2},/.exec(l)![1]!
+    const blobs = () => readdirSync(join(dir, 'blobs'), { recursive: true }).length
+    const listings = () => (bourseOk(dir, ['--json', 'listing', 'all']).json as unknown[]).length
+    const [blobsBefore, listingsBefore] = [blobs(), listings()]
+
+    // One bad row and none allowed: refused before anything is uploaded, the row named by its line.
+    const refused = bourse(dir, ['import', source, '--org', 'alpha', '--split', 'month', ...listingArgs])
+    assert.equal(refused.code, 1, refused.stderr)
+    assert.match(refused.stderr, /has 1 bad row, more than the 0 allowed; nothing was uploaded/)
+    assert.match(refused.stderr, /line 32: Quantity "lots" is not an integer/)
+    const wrongHeader = bourse(dir, ['import', join(dir, 'orders.bin'), '--org', 'alpha'])
+    assert.equal(wrongHeader.code, 1, wrongHeader.stderr)
+    assert.match(wrongHeader.stderr, /does not fit the online-retail format|not UTF-8/)
+    assert.equal(bourse(dir, ['import', source, '--org', 'alpha', '--drop-column', 'Email']).code, 2)
+    assert.deepEqual([blobs(), listings()], [blobsBefore, listingsBefore], 'nothing stored, nothing listed')
+
+    // A listing per month, each posting a standing deposit: more than the seller holds at 100 credits apiece.
+    const months = [...new Set(slice.map(monthOf))].sort()
+    const poor = bourse(dir, ['import', source, '--org', 'alpha', '--split', 'month', '--max-bad-rows', '1', ...listingArgs])
+    assert.equal(poor.code, 2, poor.stderr)
+    assert.ok(poor.stderr.includes(`${months.length} listings post ${months.length * 100} ACR of standing deposits, but the Seller key holds`), poor.stderr)
+    assert.match(poor.stderr, /; nothing was uploaded/)
+    assert.deepEqual([blobs(), listings()], [blobsBefore, listingsBefore], 'nothing stored, nothing listed')
+
+    const cheap = ['--seller-deposit', '2', '--standing', '2']
+    const imported = bourseOk(dir, ['--json', 'import', source, '--org', 'alpha', '--split', 'month', '--max-bad-rows', '1', '--expect-rows', String(slice.length + 1), ...listingArgs, ...cheap, '--description', 'UK online retail order lines']).json
+    assert.deepEqual(imported.rows, { total: slice.length + 1, imported: slice.length, bad: 1, dropped: 0 })
+    assert.deepEqual(imported.badRows, [{ line: 32, reason: 'Quantity "lots" is not an integer' }])
+    assert.deepEqual(imported.datasets.map((d: { key: string }) => d.key), months)
+    assert.ok(imported.datasets.every((d: { created: boolean; listingId?: string }) => d.created && d.listingId))
+    assert.equal(listings(), listingsBefore + imported.datasets.length)
+    const march = imported.datasets.find((d: { key: string }) => d.key === '2011-03')
+    assert.equal(bourseOk(dir, ['--json', 'listing', 'show', march.listingId]).json.contentHash, march.contentHash)
+
+    // A buyer buys March and gets exactly the valid March rows of the file.
+    const order = bourseOk(dir, ['--json', 'order', march.listingId, '--org', 'beta', '--max-price', '200']).json
+    const out = join(dir, 'march.csv')
+    bourseOk(dir, ['download', order.id, '--org', 'beta', '--out', out])
+    assert.equal(readFileSync(out, 'utf8'), `${[header, ...slice.filter((l) => monthOf(l) === '2011-03')].join('\n')}\n`)
+
+    // The same file again: the storage provider already holds every dataset.
+    const again = bourseOk(dir, ['import', source, '--org', 'alpha', '--split', 'month', '--max-bad-rows', '1']).stdout
+    assert.match(again, /1 bad row left out\n  line 32: Quantity "lots" is not an integer/)
+    assert.equal((again.match(/\(already stored\)/g) ?? []).length, imported.datasets.length)
   })
 })

@@ -6,11 +6,13 @@ import { Command } from 'commander'
 import { chainCommands } from './commands/chain.ts'
 import { dataCommands } from './commands/data.ts'
 import { demoCommand } from './commands/demo.ts'
+import { importCommand } from './commands/import.ts'
 import { memberCommands } from './commands/members.ts'
 import { moneyCommands } from './commands/money.ts'
 import { nodeCommands } from './commands/node.ts'
 import { pricingCommand } from './commands/pricing.ts'
 import { addRoundCommands } from './commands/rounds.ts'
+import { traceCommands } from './commands/trace.ts'
 import { tradeCommands } from './commands/trades.ts'
 
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .description('databourse: a data exchange for an e-commerce alliance, enforced by smart contracts')
     .option('--data-dir <dir>', 'data directory (env BOURSE_DATA_DIR)', undefined)
     .option('--json', 'print one JSON document instead of text')
+    .option('--api <url>', "talk to the node's HTTP API at this URL (default: the API of the node running on the data directory, if any)")
+    .option('--rpc', 'send transactions and reads straight over JSON-RPC, even when the node serves its HTTP API')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) })
     .exitOverride()
@@ -31,6 +35,8 @@ export function buildProgram(): Command {
   moneyCommands(program)
   tradeCommands(program)
   dataCommands(program)
+  importCommand(program)
+  traceCommands(program)
   chainCommands(program)
   demoCommand(program)
   const pricing = pricingCommand()

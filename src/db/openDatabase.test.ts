@@ -7,6 +7,7 @@ import { sql } from 'kysely'
 import { DatabaseConnectionError, DatabaseLocationError, MigrationError, redactDatabaseUrl } from '../errors/db.ts'
 import { decodeAmount, encodeAmount } from './codec.ts'
 import { migrateToLatest } from './migrate.ts'
+import { supervisionServiceTables } from './schema.ts'
 import { openDatabase, SQLITE_FILE_NAME, sqliteFileOf } from './openDatabase.ts'
 import { indexedTables } from './testing/dumpTables.ts'
 import { describeEachDatabase } from './testing/testDatabases.ts'
@@ -30,7 +31,7 @@ describeEachDatabase('openDatabase', ({ dialect, open }) => {
   test('introspection sees exactly this database\'s tables, even beside other databases on the server', async () => {
     const [d] = await Promise.all([open(), open()]) // two schemas side by side in PostgreSQL
     const tables = (await d.db.introspection.getTables()).map((t) => t.name).sort()
-    assert.deepEqual(tables, [...indexedTables, 'indexer_blocks', 'indexer_state', 'indexer_undo'].sort())
+    assert.deepEqual(tables, [...indexedTables, ...supervisionServiceTables, 'indexer_blocks', 'indexer_state', 'indexer_undo'].sort())
     const withKysely = await d.db.introspection.getTables({ withInternalKyselyTables: true })
     assert.equal(withKysely.length, tables.length + 2)
   })

@@ -310,6 +310,119 @@ export interface PricingEventsTable extends LogColumns {
   price: AmountText | null
 }
 
+// ───────────────────────────── supervision (migration 0002) ─────────────────────────────
+// Indexed from the Supervision contract: supervision_keys, supervision_channels,
+// supervision_channel_events. Written by the node's supervision service: the rest.
+
+/** An organisation's published encryption public key (the newest one). */
+export interface SupervisionKeysTable {
+  org: HexText
+  /** 33-byte compressed secp256k1 public key. */
+  public_key: HexText
+  block_number: number
+  block_time: number
+}
+
+/** A trade's supervision channel as opened on chain; supervisors who joined are appended. */
+export interface SupervisionChannelsTable {
+  /** uint256 channel id (= trade id), 0x hex without leading zeros. */
+  channel_id: HexText
+  /** 1 DePlSu, 2 DePlPrSu, 3 DePlSePrSu. */
+  kind: number
+  /** JSON array of member organisations in role order (demander, platform, [server], [provider]). */
+  members: string
+  /** JSON array of supervisor organisations. */
+  supervisors: string
+  opened_block: number
+  opened_tx: HexText
+  opened_at: number
+}
+
+export interface SupervisionChannelEventsTable extends LogColumns {
+  /** ChannelOpened | SupervisorJoined | OversightChanged | HeadsCommitted | EncryptionKeyPublished */
+  event: string
+  channel_id: HexText | null
+  org: HexText | null
+  args: string
+}
+
+/** The channel key wrapped to one member organisation's published key. */
+export interface SupervisionChannelKeysTable {
+  channel_id: HexText
+  org: HexText
+  /** demander | platform | server | provider | supervisor */
+  role: string
+  wrapped_key: HexText
+  recipient_key: HexText
+  producer_key: HexText
+}
+
+/** One supervision record: public fields in clear, private fields encrypted. */
+export interface SupervisionRecordsTable {
+  record_id: HexText
+  channel_id: HexText
+  seq: number
+  /** access | match | implementation | settlement | service */
+  link: string
+  /** Canonical JSON. */
+  public_fields: string
+  private_ciphertext: HexText
+  wrapped_record_key: HexText
+  source: string
+  /** Unix milliseconds. */
+  created_at: number
+}
+
+/** The channel's Merkle log: leaf hashes in order. */
+export interface SupervisionLeavesTable {
+  channel_id: HexText
+  leaf_index: number
+  record_id: HexText
+  leaf_hash: HexText
+}
+
+/** A channel head (size, root) anchored in a batch, with its inclusion path in the batch tree. */
+export interface SupervisionHeadsTable {
+  channel_id: HexText
+  tree_size: number
+  root: HexText
+  batch: number
+  batch_index: number
+  /** JSON array of 0x hashes. */
+  batch_path: string
+}
+
+export interface SupervisionBatchesTable {
+  batch: number
+  root: HexText
+  heads: number
+  records: number
+  /** pending | committed */
+  status: string
+  tx_hash: HexText | null
+  block_number: number | null
+  created_at: number
+  committed_at: number | null
+}
+
+/** A record that failed its pre-chain checks; never anchored. */
+export interface SupervisionRejectionsTable {
+  id: HexText
+  channel_id: HexText
+  link: string
+  rule: string
+  field: string | null
+  reason: string
+  source: string
+  public_fields: string
+  created_at: number
+}
+
+export interface SupervisionStateTable {
+  name: string
+  value: string
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   indexer_state: IndexerStateTable
@@ -332,6 +445,16 @@ export interface Database {
   pricing_categories: PricingCategoriesTable
   pricing_rounds: PricingRoundsTable
   pricing_events: PricingEventsTable
+  supervision_keys: SupervisionKeysTable
+  supervision_channels: SupervisionChannelsTable
+  supervision_channel_events: SupervisionChannelEventsTable
+  supervision_channel_keys: SupervisionChannelKeysTable
+  supervision_records: SupervisionRecordsTable
+  supervision_leaves: SupervisionLeavesTable
+  supervision_heads: SupervisionHeadsTable
+  supervision_batches: SupervisionBatchesTable
+  supervision_rejections: SupervisionRejectionsTable
+  supervision_state: SupervisionStateTable
 }
 
 /** Tables whose rows change after insertion; changes are undone through indexer_undo. */
@@ -345,6 +468,8 @@ export const mutableTables = {
   credit_balances: ['address'],
   pricing_categories: ['category'],
   pricing_rounds: ['category', 'round'],
+  supervision_keys: ['org'],
+  supervision_channels: ['channel_id'],
 } as const satisfies { [T in keyof Database]?: readonly (keyof Database[T] & string)[] }
 
 /** Tables whose rows never change once written and carry the block that wrote them. */
@@ -357,6 +482,18 @@ export const appendOnlyTables = [
   'deposit_forfeitures',
   'credit_transfers',
   'pricing_events',
+  'supervision_channel_events',
+] as const satisfies readonly (keyof Database)[]
+
+/** Tables the node's supervision service writes (never the indexer; src/supervision). */
+export const supervisionServiceTables = [
+  'supervision_channel_keys',
+  'supervision_records',
+  'supervision_leaves',
+  'supervision_heads',
+  'supervision_batches',
+  'supervision_rejections',
+  'supervision_state',
 ] as const satisfies readonly (keyof Database)[]
 
 export type MutableTable = keyof typeof mutableTables

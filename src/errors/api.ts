@@ -149,7 +149,7 @@ export class ApiTooManyRequestsError extends BaseError {
 }
 
 /** A component a route needs is not configured on this node, or the node is stopping (503). */
-export type ApiUnavailableReason = 'database' | 'storage' | 'shutting-down'
+export type ApiUnavailableReason = 'database' | 'storage' | 'supervision' | 'shutting-down'
 
 export type ApiUnavailableErrorType = ApiUnavailableError & { name: 'ApiUnavailableError' }
 /**
@@ -162,6 +162,7 @@ export class ApiUnavailableError extends BaseError {
     const why = {
       database: 'this node runs without the off-chain database, which this route reads',
       storage: 'this node runs no storage provider',
+      supervision: 'this node runs no supervision service (it holds no platform key, or the contracts predate supervision)',
       'shutting-down': 'the node is shutting down',
     }[reason]
     super(`Unavailable: ${why}.`, { docsPath, name: 'ApiUnavailableError' })
@@ -203,5 +204,25 @@ export class ApiResponseError extends BaseError {
     this.field = error.field
     this.reason = error.reason
     this.args = error.args
+  }
+}
+
+export type ApiUnreachableErrorType = ApiUnreachableError & { name: 'ApiUnreachableError' }
+/**
+ * Client side: no answer from a node's HTTP API (nothing listens there, or the connection
+ * broke) — the request may or may not have arrived.
+ *
+ * @example
+ * throw new ApiUnreachableError({ url: 'http://127.0.0.1:8080', cause })
+ */
+export class ApiUnreachableError extends BaseError {
+  constructor({ url, cause }: { url: string; cause?: Error | undefined }) {
+    const why = (cause?.cause as Error | undefined)?.message ?? cause?.message
+    super(`The node's HTTP API at ${url} did not answer.`, {
+      docsPath,
+      name: 'ApiUnreachableError',
+      cause,
+      details: `${why ? `${why}. ` : ''}Is the node running (\`bourse status\`)? Without its API, give --rpc to use the chain's JSON-RPC.`,
+    })
   }
 }

@@ -215,3 +215,51 @@ export class JournalGapError extends BaseError {
     })
   }
 }
+
+/** The engine answered a JSON-RPC request with an error (a revert, a nonce too low, bad params, …). */
+export type EngineRpcErrorType = EngineRpcError & { name: 'EngineRpcError' }
+/**
+ * An error answer of the EVM engine, passed to the caller unchanged: `message` is the engine's
+ * message, `code` and `data` its JSON-RPC error code and data (a revert: code 3, `data` the
+ * revert bytes), so viem maps it like any node's error.
+ *
+ * @example
+ * throw new EngineRpcError({ message: 'Nonce too low. Expected nonce to be 2 but got 0.', code: -32000 })
+ */
+export class EngineRpcError extends BaseError {
+  readonly code: number
+  readonly data: unknown
+  /** The transaction a revert belongs to, when the engine names one. */
+  readonly transactionHash: string | undefined
+  constructor({ message, code, data, transactionHash }: { message: string; code: number; data?: unknown; transactionHash?: string | undefined }) {
+    super(message, { name: 'EngineRpcError' })
+    this.code = code
+    this.data = data
+    this.transactionHash = transactionHash
+  }
+}
+
+/** An accepted transaction could not be mined with the batch it arrived in, and was dropped. */
+export type TransactionNotMinedErrorType = TransactionNotMinedError & { name: 'TransactionNotMinedError' }
+/**
+ * The embedded chain mines every accepted transaction before it answers; one that cannot be
+ * mined then (its nonce leaves a gap, or another transaction replaced it) is dropped and its
+ * sender gets this error, as an automining node refuses a nonce gap.
+ *
+ * @example
+ * throw new TransactionNotMinedError({ hash, reason: 'nonce-gap', nonce: 7n, expectedNonce: 5n })
+ */
+export class TransactionNotMinedError extends BaseError {
+  /** JSON-RPC "invalid input" / server error, as engines answer a nonce error. */
+  readonly code = -32000
+  readonly hash: string
+  constructor({ hash, reason, nonce, expectedNonce }: { hash: string; reason: 'nonce-gap' | 'replaced' | 'not-includable'; nonce?: bigint | undefined; expectedNonce?: bigint | undefined }) {
+    const why = {
+      'nonce-gap': `Nonce too high. Expected nonce to be ${expectedNonce} but got ${nonce}. Transactions can't be queued on this chain: send them in nonce order.`,
+      replaced: `Transaction ${hash} was replaced by another transaction with the same nonce before it was mined.`,
+      'not-includable': `Transaction ${hash} could not be included in the block mined for it (its sender cannot pay for it after the transactions before it); it was dropped.`,
+    }[reason]
+    super(why, { name: 'TransactionNotMinedError', docsPath })
+    this.hash = hash
+  }
+}

@@ -157,6 +157,13 @@ export class KeystoreClosedError extends BaseError {
   }
 }
 
+export type EncryptionKeyWipedErrorType = EncryptionKeyWipedError & { name: 'EncryptionKeyWipedError' }
+export class EncryptionKeyWipedError extends BaseError {
+  constructor() {
+    super('The encryption key pair was wiped (its organisation was closed); load the organisation again.', { name: 'EncryptionKeyWipedError' })
+  }
+}
+
 export type InvalidOrganisationNameErrorType = InvalidOrganisationNameError & { name: 'InvalidOrganisationNameError' }
 export class InvalidOrganisationNameError extends BaseError {
   constructor() {

@@ -44,3 +44,10 @@ export class UsageError extends BaseError {
     super(message, { name: 'UsageError', ...args })
   }
 }
+
+/** `bourse stop` signalled the node and it is still running after the grace period. */
+export class NodeDidNotStopError extends BaseError {
+  constructor({ pid, logFile, seconds }: { pid: number; logFile: string; seconds: number }) {
+    super(`The databourse node (pid ${pid}) did not stop within ${seconds} s.`, { name: 'NodeDidNotStopError', details: `See ${logFile}; try again, or end it with \`kill -9 ${pid}\` (the journal keeps everything acknowledged).` })
+  }
+}

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { KeystoreExistsError, KeystoreLockedError, KeystoreNotFoundError } from '../errors/identity.ts'
+import { processAlive } from '../platform/processAlive.ts'
 
 export type WriteFileAtomicOptions = {
   /** Fail with `KeystoreExistsError` instead of replacing an existing file. */
@@ -110,12 +111,7 @@ async function isStale(lockPath: string): Promise<boolean> {
   const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim())
   if (!Number.isInteger(pid) || pid <= 0) return false // being written right now, or not ours: leave it
   if (pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH'
-  }
+  return !processAlive(pid)
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -1,10 +1,13 @@
 /**
  * The indexer against a world after a full market history (trades, every dispute outcome,
- * every time-out), on SQLite and PostgreSQL: rows as the chain has them, resume after a
- * restart, and a processor failure that leaves the last committed state.
+ * every time-out) and a supervision history, on SQLite and PostgreSQL: rows as the chain
+ * has them, resume after a restart, a processor failure that leaves the last committed
+ * state, and a database indexed before the deployment had its Supervision contract.
  */
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
+import type { Address } from 'viem'
+import { deploySupervision } from '../chain/deploy.ts'
 import { AllianceAbi } from '../contracts/generated.ts'
 import { getIndexerStatus } from '../db/queries/indexerStatus.ts'
 import { getListing } from '../db/queries/listings.ts'
@@ -14,20 +17,27 @@ import { getTrade, listDisputes, listTrades } from '../db/queries/trades.ts'
 import { dumpTables } from '../db/testing/dumpTables.ts'
 import { describeEachDatabase } from '../db/testing/testDatabases.ts'
 import { IndexerConfigurationError, IndexerProcessorError } from '../errors/db.ts'
-import { createWorld, type World } from '../testing/world.ts'
+import { createWorld, newKeyAccount, type World } from '../testing/world.ts'
 import { Indexer, type IndexerParameters } from './Indexer.ts'
 import { processors } from './processors/registry.ts'
-import { assertBalancesMatchChain, assertPricingMatchesChain, assertTradesMatchChain, runMarketScenario, type ScenarioTrades } from './testing/scenario.ts'
+import { channelIdText } from './processors/supervision.ts'
+import { assertBalancesMatchChain, assertPricingMatchesChain, assertSupervisionMatchesChain, assertTradesMatchChain, runMarketScenario, runSupervisionScenario, type ScenarioTrades } from './testing/scenario.ts'
 
 let w: World
 let trades: ScenarioTrades
 let listings: bigint[]
+let channels: bigint[]
+let foreign: Address
 let head: number
 
 before(async () => {
   w = await createWorld()
   ;({ trades, listings } = await runMarketScenario(w))
-  head = Number(await w.client.publicClient.getBlockNumber())
+  channels = await runSupervisionScenario(w, trades)
+  // A Supervision contract of another deployment (another marketplace) on the same chain.
+  const deployer = newKeyAccount()
+  foreign = await deploySupervision({ publicClient: w.client.publicClient, walletClient: w.net.walletFor(deployer), account: deployer, alliance: w.deployment.alliance, marketplace: w.deployment.credit })
+  head = Number(await w.client.publicClient.getBlockNumber({ cacheTime: 0 }))
 })
 
 const indexerFor = (db: IndexerParameters['db'], options: Partial<IndexerParameters> = {}) =>
@@ -118,6 +128,33 @@ describeEachDatabase('Indexer', ({ open }) => {
     assert.equal(rounds.items[0]!.price, trades.lateRound.price)
     assert.ok(trades.lateRound.price < 150n * 10n ** 18n) // little demand: below p_balance
 
+    // Supervision: channels, joins, keys and batches reproduce the chain.
+    await assertSupervisionMatchesChain(db, w, channels)
+    const channel = async (t: keyof ScenarioTrades) => {
+      const row = (await db.selectFrom('supervision_channels').selectAll().where('channel_id', '=', channelIdText(trades[t].id)).executeTakeFirst())!
+      return [row.kind, JSON.parse(row.members).length, JSON.parse(row.supervisors)]
+    }
+    const regulator = w.orgs.supervisor.address.toLowerCase()
+    assert.deepEqual(await channel('settled'), [2, 3, [regulator]], 'overseer added at opening; its join adds nothing')
+    assert.deepEqual(await channel('downloadUpheld'), [3, 4, [regulator]])
+    assert.deepEqual(await channel('stillOpen'), [1, 2, [regulator]])
+    assert.deepEqual(await channel('lateRound'), [2, 3, [regulator]], 'opened without overseers, joined twice: once in the set')
+    const events = await db.selectFrom('supervision_channel_events').select(['event', 'org']).orderBy('block_number').orderBy('log_index').execute()
+    assert.deepEqual(
+      events.map((e) => e.event),
+      [
+        'EncryptionKeyPublished', 'OversightChanged', ...Array(5).fill('EncryptionKeyPublished'), // createWorld
+        'ChannelOpened', 'ChannelOpened', 'ChannelOpened', 'EncryptionKeyPublished', 'OversightChanged', 'ChannelOpened',
+        'SupervisorJoined', 'SupervisorJoined', 'SupervisorJoined', 'OversightChanged', 'HeadsCommitted', 'HeadsCommitted',
+      ],
+    )
+    assert.equal((await db.selectFrom('supervision_keys').selectAll().execute()).length, 6)
+    assert.equal(
+      Number((await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('contract', '=', 'Supervision').executeTakeFirstOrThrow()).n),
+      events.length,
+      'every Supervision event also in the raw events table',
+    )
+
     const status = (await getIndexerStatus(db))!
     assert.deepEqual([status.lastBlock, status.chainId], [head, w.deployment.chainId])
   })
@@ -173,6 +210,29 @@ describeEachDatabase('Indexer', ({ open }) => {
     assert.deepEqual(await dumpTables(db), full)
   })
 
+  test('a database indexed before the deployment had its Supervision contract is taken over only if it missed no Supervision event', async () => {
+    const withoutSupervision = (contracts: string) => {
+      const { Supervision: _, ...rest } = JSON.parse(contracts) as Record<string, string>
+      return JSON.stringify(rest)
+    }
+    // Indexed up to a block before the Supervision contract's first event: taken over, and completed.
+    const { db } = await open()
+    const firstSupervisionEvent = await w.client.publicClient.getLogs({ address: w.deployment.supervision, fromBlock: BigInt(w.deployment.fromBlock) })
+    const before = Number(firstSupervisionEvent[0]!.blockNumber) - 1
+    await indexerFor(db).runOnce({ toBlock: before })
+    const state = await db.selectFrom('indexer_state').select('contracts').executeTakeFirstOrThrow()
+    await db.updateTable('indexer_state').set({ contracts: withoutSupervision(state.contracts) }).execute()
+    await indexerFor(db).runOnce()
+    assert.equal((await db.selectFrom('indexer_state').select('contracts').executeTakeFirstOrThrow()).contracts, state.contracts)
+    assert.deepEqual(await dumpTables(db), full)
+
+    // Indexed past Supervision events it did not follow: refused.
+    const late = await open()
+    await indexerFor(late.db).runOnce({ toBlock: before + 1 })
+    await late.db.updateTable('indexer_state').set({ contracts: withoutSupervision(state.contracts) }).execute()
+    await assert.rejects(indexerFor(late.db).runOnce(), (e: unknown) => e instanceof IndexerConfigurationError && /not this deployment/.test(e.shortMessage))
+  })
+
   test('refuses a database of another deployment, and a deployment record the chain contradicts', async () => {
     const { db } = await open()
     await indexerFor(db).runOnce({ toBlock: 3 })
@@ -180,6 +240,10 @@ describeEachDatabase('Indexer', ({ open }) => {
     await assert.rejects(indexerFor(db).runOnce(), (e: unknown) => e instanceof IndexerConfigurationError && /not this deployment/.test(e.shortMessage))
     const wrongTreasury = new Indexer({ db, publicClient: w.client.publicClient, deployment: { ...w.deployment, treasury: w.buyer.address } })
     await assert.rejects(wrongTreasury.runOnce(), (e: unknown) => e instanceof IndexerConfigurationError && /treasury/.test(e.shortMessage))
+    const notSupervision = new Indexer({ db, publicClient: w.client.publicClient, deployment: { ...w.deployment, supervision: w.deployment.credit } })
+    await assert.rejects(notSupervision.runOnce(), (e: unknown) => e instanceof IndexerConfigurationError && /not a Supervision contract/.test(e.shortMessage))
+    const foreignSupervision = new Indexer({ db, publicClient: w.client.publicClient, deployment: { ...w.deployment, supervision: foreign } })
+    await assert.rejects(foreignSupervision.runOnce(), (e: unknown) => e instanceof IndexerConfigurationError && /not this deployment/.test(e.shortMessage))
     const wrongChain = new Indexer({ db, publicClient: w.client.publicClient, deployment: { ...w.deployment, chainId: 1 } })
     await assert.rejects(wrongChain.runOnce(), IndexerConfigurationError)
   })

@@ -33,7 +33,7 @@ import type { ProcessorRegistry } from './processors/types.ts'
 import { rollBack, type Reorganisation } from './reorg.ts'
 
 /** The part of a {@link Deployment} the indexer needs. */
-export type IndexerDeployment = Pick<Deployment, 'chainId' | 'credit' | 'alliance' | 'pricing' | 'marketplace' | 'treasury' | 'fromBlock'>
+export type IndexerDeployment = Pick<Deployment, 'chainId' | 'credit' | 'alliance' | 'pricing' | 'marketplace' | 'supervision' | 'treasury' | 'fromBlock'>
 
 export interface IndexerParameters {
   db: Kysely<Database>
@@ -140,6 +140,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       AllianceCredit: p.deployment.credit,
       Marketplace: p.deployment.marketplace,
       Pricing: p.deployment.pricing,
+      Supervision: p.deployment.supervision,
     }
     this.#reader = new ChainReader({ publicClient: p.publicClient, contracts: this.#contracts })
   }
@@ -269,7 +270,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       await verifyDeployment(this.#client, this.#deployment)
       this.#verified = true
     }
-    const { state, created } = await prepareIndexerState({ db: this.#db, reader: this.#reader, name: this.name, deployment: this.#deployment, contracts: this.#contracts })
+    const { state, created } = await prepareIndexerState({ db: this.#db, reader: this.#reader, client: this.#client, name: this.name, deployment: this.#deployment, contracts: this.#contracts })
     if (created) this.#log.info({ name: this.name, fromBlock: state.from_block }, 'indexer state created')
     return state
   }

@@ -2,7 +2,7 @@
  * The contracts the indexer follows, their event ABIs, and the typed form of one decoded log.
  */
 import { decodeEventLog, type Address, type ContractEventArgsFromTopics, type ContractEventName, type Hex, type Log } from 'viem'
-import { AllianceAbi, AllianceCreditAbi, DynamicPricingAbi, FixedPricingAbi, MarketplaceAbi } from '../contracts/generated.ts'
+import { AllianceAbi, AllianceCreditAbi, DynamicPricingAbi, FixedPricingAbi, MarketplaceAbi, SupervisionAbi } from '../contracts/generated.ts'
 
 type PricingEvent = Extract<(typeof DynamicPricingAbi)[number] | (typeof FixedPricingAbi)[number], { type: 'event' }>
 
@@ -18,10 +18,11 @@ export const indexedAbis = {
   AllianceCredit: AllianceCreditAbi,
   Marketplace: MarketplaceAbi,
   Pricing: PricingEventsAbi,
+  Supervision: SupervisionAbi,
 } as const
 
 export type IndexedAbis = typeof indexedAbis
-/** 'Alliance' | 'AllianceCredit' | 'Marketplace' | 'Pricing' */
+/** 'Alliance' | 'AllianceCredit' | 'Marketplace' | 'Pricing' | 'Supervision' */
 export type ContractName = keyof IndexedAbis
 /** The event names of one contract, e.g. `EventName<'Marketplace'>` includes 'TradeOpened'. */
 export type EventName<C extends ContractName> = ContractEventName<IndexedAbis[C]>

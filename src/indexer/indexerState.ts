@@ -4,7 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely'
 import type { Address, PublicClient } from 'viem'
-import { MarketplaceAbi } from '../contracts/generated.ts'
+import { MarketplaceAbi, SupervisionAbi } from '../contracts/generated.ts'
 import type { Database, IndexerStateTable } from '../db/schema.ts'
 import { IndexerConfigurationError, IndexerConflictError } from '../errors/db.ts'
 import type { ChainReader } from './ChainReader.ts'
@@ -25,17 +25,26 @@ export function contractsJson(contracts: ContractAddresses): string {
  * The state row of indexer `name`, created on first use: indexing starts at
  * `max(1, fromBlock)` (block 0 has no logs) with the block before it as the first known hash.
  *
+ * A row written before the deployment had its Supervision contract (src/node/deployment.ts
+ * adds one to older deployments) is taken over when the Supervision contract has no logs in
+ * the blocks already indexed: nothing indexed misses its events, and indexing goes on.
+ *
  * @throws {IndexerConfigurationError} the row belongs to another chain or deployment, or the deployment starts beyond the head
  */
 export async function prepareIndexerState(p: {
   db: Kysely<Database>
   reader: ChainReader
+  client: PublicClient
   name: string
   deployment: IndexerDeployment
   contracts: ContractAddresses
 }): Promise<{ state: IndexerStateTable; created: boolean }> {
   const contracts = contractsJson(p.contracts)
-  const existing = await p.db.selectFrom('indexer_state').selectAll().where('name', '=', p.name).executeTakeFirst()
+  let existing = await p.db.selectFrom('indexer_state').selectAll().where('name', '=', p.name).executeTakeFirst()
+  if (existing && existing.chain_id === p.deployment.chainId && existing.contracts !== contracts && (await supervisionAddedSafely(p.client, existing, p.contracts))) {
+    await p.db.updateTable('indexer_state').set({ contracts }).where('name', '=', p.name).where('contracts', '=', existing.contracts).execute()
+    existing = await p.db.selectFrom('indexer_state').selectAll().where('name', '=', p.name).executeTakeFirst()
+  }
   if (existing) {
     if (existing.chain_id !== p.deployment.chainId || existing.contracts !== contracts) {
       throw new IndexerConfigurationError(`Indexer "${p.name}" of this database indexes chain ${existing.chain_id}, contracts ${existing.contracts}; not this deployment.`)
@@ -62,7 +71,21 @@ export async function prepareIndexerState(p: {
 }
 
 /**
- * Checks the chain id and the Marketplace's `configuration()` against the deployment record.
+ * Whether `state` indexes exactly `contracts` but the Supervision contract, and that contract
+ * has no logs in the blocks the state has indexed.
+ */
+async function supervisionAddedSafely(client: PublicClient, state: IndexerStateTable, contracts: ContractAddresses): Promise<boolean> {
+  const { Supervision: supervision, ...others } = contracts
+  const recorded = JSON.parse(state.contracts) as Record<string, string>
+  if ('Supervision' in recorded || contractsJson(others as ContractAddresses) !== state.contracts) return false
+  if (state.last_block < state.from_block) return true
+  const logs = await client.getLogs({ address: supervision, fromBlock: BigInt(state.from_block), toBlock: BigInt(state.last_block) })
+  return logs.length === 0
+}
+
+/**
+ * Checks the chain id, the Marketplace's `configuration()` and the Supervision contract's
+ * against the deployment record.
  *
  * @throws {IndexerConfigurationError}
  */
@@ -82,6 +105,14 @@ export async function verifyDeployment(client: PublicClient, deployment: Indexer
     if (onChain.toLowerCase() !== recorded.toLowerCase()) {
       throw new IndexerConfigurationError(`The marketplace's ${field} is ${onChain}; the deployment record says ${recorded}.`)
     }
+  }
+  const [supervisionAlliance, supervisionMarketplace] = await client
+    .readContract({ address: deployment.supervision, abi: SupervisionAbi, functionName: 'configuration' })
+    .catch((error: unknown) => {
+      throw new IndexerConfigurationError(`The deployment record's supervision ${deployment.supervision} is not a Supervision contract on this chain.`, { cause: error as Error })
+    })
+  if (supervisionAlliance.toLowerCase() !== deployment.alliance.toLowerCase() || supervisionMarketplace.toLowerCase() !== deployment.marketplace.toLowerCase()) {
+    throw new IndexerConfigurationError(`The Supervision contract ${deployment.supervision} belongs to alliance ${supervisionAlliance} and marketplace ${supervisionMarketplace}, not this deployment.`)
   }
 }
 

@@ -7,16 +7,18 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { before, test } from 'node:test'
-import { createPublicClient, custom, parseEther, toHex, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, custom, keccak256, parseEther, toHex, type Hex, type PublicClient } from 'viem'
 import { getListing } from '../db/queries/listings.ts'
 import { getMember } from '../db/queries/members.ts'
 import { dumpTables } from '../db/testing/dumpTables.ts'
 import { describeEachDatabase } from '../db/testing/testDatabases.ts'
 import { ReorgTooDeepError } from '../errors/db.ts'
+import { generateEncryptionKeyPair } from '../identity/encryptionKey.ts'
 import { createDevnet, type Devnet } from '../testing/devnet.ts'
 import { createWorld, newToken, type World } from '../testing/world.ts'
 import { Indexer, type IndexerParameters } from './Indexer.ts'
-import { assertBalancesMatchChain, assertTradesMatchChain } from './testing/scenario.ts'
+import { channelIdText } from './processors/supervision.ts'
+import { assertBalancesMatchChain, assertSupervisionMatchesChain, assertTradesMatchChain } from './testing/scenario.ts'
 
 let net: Devnet
 let w: World
@@ -74,8 +76,15 @@ describeEachDatabase('Indexer reorganisations', ({ open }) => {
     await w.supervisor.suspend(w.orgs.buyer2.address, 'fork A')
     await w.buyer.deposit(parseEther('5'))
     await w.seller.topUpStanding(listingId, parseEther('1'))
+    // Supervision on fork A: a channel, a join, a key rotation, a batch root.
+    const { buyer, buyer2, platform, seller } = w.orgs
+    await w.platform.openChannels([{ channelId: a.id, kind: 'DePlPrSu', members: [buyer.address, platform.address, seller.address] }])
+    await w.supervisor.join(a.id)
+    await w.client.as(seller).publishEncryptionKey(generateEncryptionKeyPair().publicKey)
+    await w.platform.commitHeads({ root: keccak256(toHex('fork A')), heads: 1, records: 1 })
     await indexer.runOnce()
     assert.equal((await getListing(db, onlyInA))?.description, 'only on the orphaned fork')
+    assert.ok(await db.selectFrom('supervision_channels').select('channel_id').where('channel_id', '=', channelIdText(a.id)).executeTakeFirst())
     const lastOfA = Number(await net.publicClient.getBlockNumber())
 
     // Fork B, shorter than A: other orders from the same point.
@@ -83,6 +92,9 @@ describeEachDatabase('Indexer reorganisations', ({ open }) => {
     const b = (await w.buyer2.order({ listingId, maxPrice, token: newToken() })).trade
     const disputed = (await w.buyer2.confirm(b, 'DownloadFailed')).trade
     const onlyInB = await w.list({ description: 'on the canonical fork', category: 3 })
+    const keyB = generateEncryptionKeyPair().publicKey
+    await w.client.as(seller).publishEncryptionKey(keyB)
+    await w.platform.openChannels([{ channelId: b.id, kind: 'DePlSu', members: [buyer2.address, platform.address] }])
     assert.ok(Number(await net.publicClient.getBlockNumber()) < lastOfA)
 
     const reorgs: unknown[] = []
@@ -99,6 +111,9 @@ describeEachDatabase('Indexer reorganisations', ({ open }) => {
     await indexerFor(fresh.db).runOnce()
     assert.deepEqual(await dumpTables(db), await dumpTables(fresh.db))
     await assertTradesMatchChain(db, w, [b.id])
+    await assertSupervisionMatchesChain(db, w, [b.id])
+    assert.equal(await db.selectFrom('supervision_channels').select('channel_id').where('channel_id', '=', channelIdText(a.id)).executeTakeFirst(), undefined, 'fork A channel undone')
+    assert.equal((await db.selectFrom('supervision_keys').select('public_key').where('org', '=', seller.address.toLowerCase()).executeTakeFirst())?.public_key, keyB.toLowerCase())
     assert.equal(disputed.state, 4)
     await assertBalancesMatchChain(db, w)
 

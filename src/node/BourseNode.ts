@@ -15,6 +15,7 @@ import type { ApiServer } from '../api/server.ts'
 import { startJsonRpcServer, type JsonRpcServer } from '../chain/rpc/JsonRpcServer.ts'
 import { NodeAlreadyRunningError } from '../errors/node.ts'
 import { writeFileAtomic } from '../identity/atomicFile.ts'
+import { processAlive } from '../platform/processAlive.ts'
 import { BourseClient } from '../sdk/BourseClient.ts'
 import { connectRpc, openEmbeddedChain, type ChainConnection } from './connection.ts'
 import type { DataDir, NodeConfig } from './dataDir.ts'
@@ -55,8 +56,7 @@ export function runningNode(dataDir: DataDir): NodeInfo | undefined {
   if (!existsSync(dataDir.nodeInfo)) return undefined
   try {
     const info = JSON.parse(readFileSync(dataDir.nodeInfo, 'utf8')) as NodeInfo
-    process.kill(info.pid, 0) // throws when no such process
-    return info
+    return processAlive(info.pid) ? info : undefined
   } catch {
     return undefined
   }
@@ -109,7 +109,7 @@ export class BourseNode {
       const apiConfig = p.api ? resolveApiConfig({ file: config.api, env: process.env, flags: p.api }) : undefined
       services = p.services || apiConfig?.enabled ? await openNodeServices({ dataDir, config, connection, client, deployment, database: p.database, log }) : undefined
       const apiServer = apiConfig?.enabled
-        ? await startNodeApi({ dataDir, client, config: apiConfig, database: services?.database, indexer: services?.indexer, storage: services?.storage })
+        ? await startNodeApi({ dataDir, client, config: apiConfig, database: services?.database, indexer: services?.indexer, storage: services?.storage, supervision: services?.supervision })
         : undefined
       // The operator's platform key opens pricing rounds on schedule (if it is the platform here).
       let roundScheduler: RoundScheduler | undefined

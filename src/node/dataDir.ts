@@ -66,6 +66,18 @@ export const nodeConfigSchema = z.object({
   indexer: z.object({ confirmations: z.number().int().min(0).optional(), reorgDepth: z.number().int().min(0).optional() }).strict().optional(),
   /** The storage provider: which local organisation's Storage key it serves with (default the operator). */
   storage: z.object({ enabled: z.boolean().optional(), org: z.string().min(1).optional() }).strict().optional(),
+  /**
+   * Supervision (src/supervision): on when a local organisation holds the platform (treasury)
+   * key. Anchoring batches are cut at `maxBatchRecords` new records or after `maxDelayMs`.
+   */
+  supervision: z
+    .object({
+      enabled: z.boolean().optional(),
+      maxBatchRecords: z.number().int().min(1).max(100_000).optional(),
+      maxDelayMs: z.number().int().min(10).max(600_000).optional(),
+    })
+    .strict()
+    .optional(),
 })
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>

@@ -1,15 +1,16 @@
 /**
  * The alliance's contract deployment as this node knows it (`<dataDir>/deployment.json`),
  * and the first-start bootstrap of an embedded chain: deploy the contracts with the
- * operator organisation as governance, platform (fee treasury) and first supervisor.
+ * operator organisation as governance, platform (fee treasury) and first supervisor, which
+ * oversees every supervision channel and publishes its encryption key.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { deployContracts, type Deployment } from '../chain/deploy.ts'
-import { NotDeployedError } from '../errors/node.ts'
+import { deployContracts, deploySupervision, type Deployment } from '../chain/deploy.ts'
+import { ConfigError, NotDeployedError } from '../errors/node.ts'
 import { writeFileAtomic } from '../identity/atomicFile.ts'
 import { BourseClient } from '../sdk/BourseClient.ts'
-import { appointSupervisor } from '../sdk/bootstrap.ts'
+import { appointSupervisor, bootstrapSupervision } from '../sdk/bootstrap.ts'
 import type { ChainConnection } from './connection.ts'
 import type { DataDir } from './dataDir.ts'
 import type { LocalOrganisation } from './organisations.ts'
@@ -21,6 +22,9 @@ const deploymentSchema = z.object({
   alliance: address,
   pricing: address,
   marketplace: address,
+  // Absent in deployment.json files written before the Supervision contract existed:
+  // ensureDeployment deploys it and rewrites the file.
+  supervision: address.optional(),
   governance: address,
   treasury: address,
   feeBps: z.number(),
@@ -30,15 +34,32 @@ const deploymentSchema = z.object({
   categories: z.array(z.object({ id: z.number(), name: z.string() })).optional(),
 })
 
-/** Reads deployment.json; throws {@link NotDeployedError} when there is none. */
-export function readDeployment(dataDir: DataDir): Deployment {
+type RecordedDeployment = z.infer<typeof deploymentSchema>
+
+function readRecorded(dataDir: DataDir): RecordedDeployment {
   if (!existsSync(dataDir.deployment)) throw new NotDeployedError({ path: dataDir.deployment })
   return deploymentSchema.parse(JSON.parse(readFileSync(dataDir.deployment, 'utf8')))
 }
 
 /**
- * Returns the recorded deployment when its marketplace has code on this chain; otherwise
- * deploys everything with `operator` and bootstraps it as platform and supervisor.
+ * Reads deployment.json; throws {@link NotDeployedError} when there is none, and a
+ * {@link ConfigError} when it predates the Supervision contract (the node deploys it on its
+ * next start).
+ */
+export function readDeployment(dataDir: DataDir): Deployment {
+  const recorded = readRecorded(dataDir)
+  if (!recorded.supervision) {
+    throw new ConfigError(`${dataDir.deployment} records no Supervision contract.`, {
+      details: 'Start the node once (`bourse up`): it deploys the Supervision contract and records it.',
+    })
+  }
+  return { ...recorded, supervision: recorded.supervision }
+}
+
+/**
+ * Returns the recorded deployment when its marketplace has code on this chain (first adding
+ * the Supervision contract to a record that predates it); otherwise deploys everything with
+ * `operator` and bootstraps it as platform and supervisor overseeing every channel.
  */
 export async function ensureDeployment(
   conn: ChainConnection,
@@ -48,10 +69,13 @@ export async function ensureDeployment(
   log: (line: string) => void = () => {},
 ): Promise<{ deployment: Deployment; created: boolean }> {
   if (existsSync(dataDir.deployment)) {
-    const deployment = readDeployment(dataDir)
-    const code = await conn.publicClient.getCode({ address: deployment.marketplace })
-    if (code && code !== '0x') return { deployment, created: false }
-    log(`deployment.json names ${deployment.marketplace}, which has no code on this chain: deploying again`)
+    const recorded = readRecorded(dataDir)
+    const code = await conn.publicClient.getCode({ address: recorded.marketplace })
+    if (code && code !== '0x') {
+      if (recorded.supervision) return { deployment: { ...recorded, supervision: recorded.supervision }, created: false }
+      return { deployment: await addSupervision(conn, dataDir, operator, recorded, log), created: false }
+    }
+    log(`deployment.json names ${recorded.marketplace}, which has no code on this chain: deploying again`)
   }
   const governance = operator.admin
   const deployment = await deployContracts({
@@ -68,7 +92,42 @@ export async function ensureDeployment(
   await appointSupervisor(client, governance, { name: operator.name, admin: operator.admin, supervisorKey: operator.key('Supervisor') })
   await client.as(operator.admin).bindKey('Platform', operator.key('Platform').address)
   await client.as(operator.admin).bindKey('Storage', operator.key('Storage').address)
+  await bootstrapSupervision(client, { admin: operator.admin, supervisorKey: operator.key('Supervisor'), encryptionPublicKey: operator.encryptionKey.publicKey })
   await writeFileAtomic(dataDir.deployment, `${JSON.stringify(deployment, null, 2)}\n`)
-  log(`deployed marketplace ${deployment.marketplace}, alliance ${deployment.alliance}, credit ${deployment.credit}`)
+  log(`deployed marketplace ${deployment.marketplace}, alliance ${deployment.alliance}, credit ${deployment.credit}, supervision ${deployment.supervision}`)
   return { deployment, created: true }
+}
+
+/**
+ * Upgrades a deployment recorded before the Supervision contract existed: deploys it
+ * against the recorded Alliance and Marketplace, has the operator oversee every channel
+ * and publish its encryption key (each when it may), and rewrites deployment.json.
+ * Only the deployment's governance does this: every node of an alliance must use the same
+ * Supervision contract, so other nodes wait for the shared deployment.json.
+ */
+async function addSupervision(
+  conn: ChainConnection,
+  dataDir: DataDir,
+  operator: LocalOrganisation,
+  recorded: RecordedDeployment,
+  log: (line: string) => void,
+): Promise<Deployment> {
+  if (recorded.governance.toLowerCase() !== operator.admin.address.toLowerCase()) {
+    throw new ConfigError(`${dataDir.deployment} records no Supervision contract, and this node's operator "${operator.name}" is not the deployment's governance.`, {
+      details: `The governance (${recorded.governance}) deploys it once for the alliance; then copy its deployment.json here.`,
+    })
+  }
+  const supervision = await deploySupervision({
+    publicClient: conn.publicClient,
+    walletClient: conn.walletFor(operator.admin),
+    account: operator.admin,
+    alliance: recorded.alliance,
+    marketplace: recorded.marketplace,
+  })
+  const deployment: Deployment = { ...recorded, supervision }
+  const client = new BourseClient({ publicClient: conn.publicClient, walletFor: conn.walletFor, deployment })
+  await bootstrapSupervision(client, { admin: operator.admin, supervisorKey: operator.key('Supervisor'), encryptionPublicKey: operator.encryptionKey.publicKey })
+  await writeFileAtomic(dataDir.deployment, `${JSON.stringify(deployment, null, 2)}\n`)
+  log(`deployed supervision ${supervision} for the recorded deployment (marketplace ${recorded.marketplace})`)
+  return deployment
 }

@@ -13,6 +13,7 @@ import { mnemonicToSeedSync } from '@scure/bip39'
 import { bytesToHex, type Address } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { OrganisationError } from '../errors/node.ts'
+import { EncryptionKeyPair } from '../identity/encryptionKey.ts'
 import { createKeystore, unlockKeystore, type UnlockedKeystore } from '../identity/keystore.ts'
 import { roles, type Role } from '../identity/roles.ts'
 import type { DataDir } from './dataDir.ts'
@@ -23,11 +24,21 @@ import type { DataDir } from './dataDir.ts'
  */
 export const ADMIN_FUNCTION_INDEX = 100
 
+/**
+ * Function index of the encryption key pair (supervision: channel keys are wrapped to its
+ * public half, which the organisation publishes on chain): m/44'/60'/<account>'/200'/0'.
+ * Never a signing key. Pinned forever: changing it makes every organisation unable to
+ * unwrap the channel keys wrapped to its published key.
+ */
+export const ENCRYPTION_FUNCTION_INDEX = 200
+
 /** An unlocked local organisation. */
 export interface LocalOrganisation {
   name: string
   /** The organisation's identity (applies, binds keys). */
   admin: PrivateKeyAccount
+  /** ECDH key pair for supervision channel keys (public half published on chain); see {@link ENCRYPTION_FUNCTION_INDEX}. */
+  encryptionKey: EncryptionKeyPair
   /** The current key of `role`. */
   key(role: Role): PrivateKeyAccount
   /** Current addresses of every role. */
@@ -58,13 +69,20 @@ let warned = false
 
 function wrap(name: string, keystore: UnlockedKeystore): LocalOrganisation {
   const seed = mnemonicToSeedSync(keystore.mnemonic)
-  const adminNode = HDKey.fromMasterSeed(seed).derive(`m/44'/60'/${keystore.account}'/${ADMIN_FUNCTION_INDEX}'/0'`)
+  const root = HDKey.fromMasterSeed(seed)
+  seed.fill(0)
+  const adminNode = root.derive(`m/44'/60'/${keystore.account}'/${ADMIN_FUNCTION_INDEX}'/0'`)
   const admin = privateKeyToAccount(bytesToHex(adminNode.privateKey!))
   adminNode.wipePrivateData()
+  const encryptionNode = root.derive(`m/44'/60'/${keystore.account}'/${ENCRYPTION_FUNCTION_INDEX}'/0'`)
+  const encryptionKey = new EncryptionKeyPair(encryptionNode.privateKey!)
+  encryptionNode.wipePrivateData()
+  root.wipePrivateData()
   const accounts = new Map<Role, PrivateKeyAccount>()
   return {
     name,
     admin,
+    encryptionKey,
     key(role) {
       let account = accounts.get(role)
       if (!account) {
@@ -76,7 +94,10 @@ function wrap(name: string, keystore: UnlockedKeystore): LocalOrganisation {
     addresses() {
       return Object.fromEntries(roles.map((r) => [r, this.key(r).address])) as Record<Role, Address>
     },
-    close: () => keystore.close(),
+    close: () => {
+      encryptionKey.wipe()
+      keystore.close()
+    },
   }
 }
 

@@ -10,15 +10,19 @@ import { openDatabase, type BourseDatabase } from '../db/index.ts'
 import { Indexer } from '../indexer/Indexer.ts'
 import type { BourseClient } from '../sdk/BourseClient.ts'
 import { loadOrCreateMasterKey, StorageProvider } from '../storage/index.ts'
+import { sdkSupervisionChain } from '../supervision/sdkChain.ts'
+import { SupervisionService } from '../supervision/SupervisionService.ts'
 import type { ChainConnection } from './connection.ts'
 import type { DataDir, NodeConfig } from './dataDir.ts'
-import { loadOrganisation } from './organisations.ts'
+import { listOrganisations, loadOrganisation } from './organisations.ts'
 
 export interface NodeServices {
   database: BourseDatabase
   indexer: Indexer
   /** Absent when no local organisation has an active Storage key. */
   storage: StorageProvider | undefined
+  /** Absent when no local organisation holds the platform (treasury) key, or supervision is off. */
+  supervision: SupervisionService | undefined
   close(): Promise<void>
 }
 
@@ -56,6 +60,7 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
     logger: pino({ level: process.env.BOURSE_LOG_LEVEL ?? 'warn', base: { component: 'indexer' } }, pino.destination(2)),
   })
   let storage: StorageProvider | undefined
+  let supervision: SupervisionService | undefined
   try {
     indexer.start()
     if (p.config.storage?.enabled !== false) {
@@ -75,8 +80,15 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
         log(`storage provider: off (${orgName} has no active Storage key)`)
       }
     }
+    supervision = await openSupervision(p, database, storage, log)
+    if (supervision) {
+      indexer.on('progress', () => supervision!.poke())
+      await supervision.start()
+    }
   } catch (error) {
+    await supervision?.stop().catch(() => undefined)
     await indexer.stop()
+    await storage?.close().catch(() => undefined)
     await database.close()
     throw error
   }
@@ -84,10 +96,54 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
     database,
     indexer,
     storage,
+    supervision,
     async close() {
       await indexer.stop()
+      await supervision?.stop()
       await storage?.close()
       await database.close()
     },
   }
+}
+
+/**
+ * The supervision service, on the node holding the platform's keys: the local organisation
+ * whose Platform key is the Marketplace treasury produces and anchors every trade's records.
+ */
+async function openSupervision(p: OpenNodeServicesParameters, database: BourseDatabase, storage: StorageProvider | undefined, log: (line: string) => void): Promise<SupervisionService | undefined> {
+  if (p.config.supervision?.enabled === false) return undefined
+  if (!p.deployment.supervision) {
+    log('supervision: off (the deployment has no Supervision contract)')
+    return undefined
+  }
+  for (const name of listOrganisations(p.dataDir)) {
+    const org = await loadOrganisation(p.dataDir, name)
+    const platformKey = org.key('Platform')
+    if (platformKey.address.toLowerCase() !== p.deployment.treasury.toLowerCase()) continue
+    const service = new SupervisionService({
+      db: database.db,
+      chain: sdkSupervisionChain(p.client, platformKey),
+      chainId: p.deployment.chainId,
+      contract: p.deployment.supervision,
+      platformKey: platformKey.address,
+      feeBps: p.deployment.feeBps,
+      windows: p.deployment.windows,
+      producer: { org: org.admin.address, encryptionKey: org.encryptionKey.privateKey },
+      assetSize: async (contentHash) => {
+        if (!storage) return null
+        try {
+          return (await storage.store.stat(contentHash)).size
+        } catch {
+          return null // not held here
+        }
+      },
+      ...(p.config.supervision?.maxBatchRecords ? { maxBatchRecords: p.config.supervision.maxBatchRecords } : {}),
+      ...(p.config.supervision?.maxDelayMs ? { maxDelayMs: p.config.supervision.maxDelayMs } : {}),
+      logger: pino({ level: process.env.BOURSE_LOG_LEVEL ?? 'warn', base: { component: 'supervision' } }, pino.destination(2)),
+    })
+    log(`supervision: producing and anchoring records as ${name} (platform key ${platformKey.address})`)
+    return service
+  }
+  log('supervision: off (no local organisation holds the platform key)')
+  return undefined
 }

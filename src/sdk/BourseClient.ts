@@ -34,6 +34,7 @@ import { TradeNotFoundError } from '../errors/sdk.ts'
 import { hashTrade, isFinal, openedTrade, updatedTrade, verdicts, type ListingTerms, type Trade, type VerdictName } from './trade.ts'
 import { roleIndex, type RoleName } from './roles.ts'
 import { tradeTimeline, type TimelineEntry } from './timeline.ts'
+import * as supervision from './supervision.ts'
 
 export interface BourseClientParameters {
   publicClient: PublicClient
@@ -185,6 +186,28 @@ export class BourseClient {
     }
     const timeline = await tradeTimeline(this.publicClient, mine as never)
     return { trade, open: !closed, timeline }
+  }
+
+  // ───────────── supervision (./supervision.ts) ─────────────
+
+  /** A supervision channel's hash chain (zero when never opened). */
+  channelState(channelId: bigint): Promise<Hex> {
+    return supervision.channelState(this, channelId)
+  }
+  /** Root and commit time (unix seconds) of an anchored batch; zeros when not committed. */
+  batchRoot(batch: bigint): Promise<{ root: Hex; committedAt: number }> {
+    return supervision.batchRoot(this, batch)
+  }
+  batchCount(): Promise<bigint> {
+    return supervision.batchCount(this)
+  }
+  /** The compressed encryption public key `org` published, or undefined. */
+  encryptionKeyOf(org: Address): Promise<Hex | undefined> {
+    return supervision.encryptionKeyOf(this, org)
+  }
+  /** Supervisor organisations added to every new channel. */
+  overseers(): Promise<readonly Address[]> {
+    return supervision.overseers(this)
   }
 
   // ───────────── plumbing ─────────────
@@ -381,6 +404,33 @@ export class Actor {
   }
   resolveTimeout(trade: Trade) {
     return this.advance('resolveTimeout', [trade], trade)
+  }
+
+  // ───────────── supervision (./supervision.ts) ─────────────
+
+  /** Admin key: publishes the organisation's 33-byte compressed encryption public key. */
+  publishEncryptionKey(publicKey: Hex) {
+    return supervision.publishEncryptionKey(this.client, this.account, publicKey)
+  }
+  /** Supervisor key: its organisation starts (true) or stops (false) overseeing every new channel. */
+  oversee(all: boolean) {
+    return supervision.oversee(this.client, this.account, all)
+  }
+  /** Any key: removes an overseer that is no longer an admitted supervisor organisation. */
+  dropOverseer(org: Address) {
+    return supervision.dropOverseer(this.client, this.account, org)
+  }
+  /** Platform key: opens channels; returns them as recorded, with their stored state. */
+  openChannels(openings: readonly supervision.ChannelOpeningInput[]) {
+    return supervision.openChannels(this.client, this.account, openings)
+  }
+  /** Supervisor key: its organisation joins an opened channel. */
+  join(channelId: bigint) {
+    return supervision.join(this.client, this.account, channelId)
+  }
+  /** Platform key: anchors a batch root; returns its batch number. */
+  commitHeads(p: { root: Hex; heads: number; records: number | bigint }) {
+    return supervision.commitHeads(this.client, this.account, p)
   }
 
   /** Sends a trade action and applies its TradeUpdated / TradeClosed to the record. */

@@ -6,15 +6,15 @@
  * for (const e of await contractEvents(client, { fromBlock: 0n })) console.log(e.contract, e.eventName, e.args)
  */
 import { parseEventLogs, type Log, type ParseEventLogsReturnType, type WatchContractEventReturnType } from 'viem'
-import { AllianceAbi, AllianceCreditAbi, MarketplaceAbi } from '../contracts/generated.ts'
+import { AllianceAbi, AllianceCreditAbi, MarketplaceAbi, SupervisionAbi } from '../contracts/generated.ts'
 import type { BourseClient } from './BourseClient.ts'
 
-const abis = { marketplace: MarketplaceAbi, alliance: AllianceAbi, credit: AllianceCreditAbi } as const
+const abis = { marketplace: MarketplaceAbi, alliance: AllianceAbi, credit: AllianceCreditAbi, supervision: SupervisionAbi } as const
 export type ContractName = keyof typeof abis
 
 type Decoded<K extends ContractName> = ParseEventLogsReturnType<(typeof abis)[K]>[number] & { contract: K }
 /** A decoded event of any databourse contract. */
-export type BourseEvent = Decoded<'marketplace'> | Decoded<'alliance'> | Decoded<'credit'>
+export type BourseEvent = Decoded<'marketplace'> | Decoded<'alliance'> | Decoded<'credit'> | Decoded<'supervision'>
 
 function addressMap(client: BourseClient): Map<string, ContractName> {
   const d = client.deployment
@@ -22,6 +22,7 @@ function addressMap(client: BourseClient): Map<string, ContractName> {
     [d.marketplace.toLowerCase(), 'marketplace'],
     [d.alliance.toLowerCase(), 'alliance'],
     [d.credit.toLowerCase(), 'credit'],
+    [d.supervision.toLowerCase(), 'supervision'],
   ])
 }
 
@@ -45,7 +46,7 @@ export async function contractEvents(
 ): Promise<BourseEvent[]> {
   const d = client.deployment
   const logs = await client.publicClient.getLogs({
-    address: [d.marketplace, d.alliance, d.credit],
+    address: [d.marketplace, d.alliance, d.credit, d.supervision],
     fromBlock: range.fromBlock ?? client.fromBlock,
     toBlock: range.toBlock ?? 'latest',
   })
@@ -56,7 +57,7 @@ export async function contractEvents(
 export function watchContractEvents(client: BourseClient, onEvents: (events: BourseEvent[]) => void, pollingInterval = 500): WatchContractEventReturnType {
   const d = client.deployment
   return client.publicClient.watchEvent({
-    address: [d.marketplace, d.alliance, d.credit],
+    address: [d.marketplace, d.alliance, d.credit, d.supervision],
     pollingInterval,
     onLogs: (logs) => {
       const events = decodeBourseLogs(client, logs as Log[])

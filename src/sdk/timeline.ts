@@ -21,7 +21,10 @@ interface DecodedLog {
   transactionHash: Hash
 }
 
-const fmt = (wei: bigint) => formatCredits(wei)
+/** An integer argument as decoded (bigint, number) or as stored in JSON (decimal string). */
+type IntArg = bigint | number | string
+const fmt = (wei: IntArg) => formatCredits(BigInt(wei))
+const idx = (v: IntArg) => Number(v)
 
 /** Formats base units of the 18-decimal credit as a short decimal string. */
 export function formatCredits(wei: bigint): string {
@@ -32,23 +35,29 @@ export function formatCredits(wei: bigint): string {
   return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`
 }
 
-function summarize(log: DecodedLog): string {
-  const a = log.args
-  switch (log.eventName) {
+/**
+ * One line saying what a trade event did. Takes the arguments as viem decodes them or as the
+ * database stores them (integers as decimal strings), so both read paths say the same.
+ *
+ * @example
+ * summarizeTradeEvent('DisputeOpened', { tradeId: '5', verdict: 2, deadline: 1700000000 }) // 'dispute opened: NotAsDescribed'
+ */
+export function summarizeTradeEvent(event: string, a: Record<string, any>): string {
+  switch (event) {
     case 'TradeOpened':
-      return `ordered by ${a.buyer} at ${fmt(a.price)} (round ${a.round}, max ${fmt(a.maxPrice)}); state ${tradeStates[a.state]}`
+      return `ordered by ${a.buyer} at ${fmt(a.price)} (round ${a.round}, max ${fmt(a.maxPrice)}); state ${tradeStates[idx(a.state)]}`
     case 'TradeUpdated':
-      return `-> ${tradeStates[a.state]} (seller deposit: ${depositSources[a.sellerDepositSource]}; deadline ${new Date(Number(a.deadline) * 1000).toISOString()})`
+      return `-> ${tradeStates[idx(a.state)]} (seller deposit: ${depositSources[idx(a.sellerDepositSource)]}; deadline ${new Date(Number(a.deadline) * 1000).toISOString()})`
     case 'DisputeOpened':
-      return `dispute opened: ${verdicts[a.verdict]}`
+      return `dispute opened: ${verdicts[idx(a.verdict)]}`
     case 'DisputeDecided':
       return `arbitrator ${a.arbitrator} decided: ${a.buyerRight ? 'buyer right' : 'buyer wrong'}`
     case 'DepositForfeited':
       return `deposit of ${a.from} forfeited: ${fmt(a.amount)} (counterparty ${fmt(a.toCounterparty)}, arbitrator ${fmt(a.toArbitrator)}, storage ${fmt(a.toStorageProvider)}, platform ${fmt(a.toPlatform)})`
     case 'TradeClosed':
-      return `${tradeStates[a.state]} (${resolutions[a.resolution]}): seller ${fmt(a.sellerPayout)}, fee ${fmt(a.platformFee)}, buyer refund ${fmt(a.buyerRefund)}`
+      return `${tradeStates[idx(a.state)]} (${resolutions[idx(a.resolution)]}): seller ${fmt(a.sellerPayout)}, fee ${fmt(a.platformFee)}, buyer refund ${fmt(a.buyerRefund)}`
     default:
-      return log.eventName
+      return event
   }
 }
 
@@ -64,7 +73,7 @@ export async function tradeTimeline(publicClient: PublicClient, logs: DecodedLog
     timestamp: blocks.get(l.blockNumber) ?? 0,
     transactionHash: l.transactionHash,
     event: l.eventName,
-    summary: summarize(l),
+    summary: summarizeTradeEvent(l.eventName, l.args),
     args: l.args,
   }))
 }

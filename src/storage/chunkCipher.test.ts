@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { ExactReader, openInPlace, OrderedQueue, sealInPlace, verifyInPlace } from './chunkCipher.ts'
-import { SlotRing } from './chunkWorkers.ts'
+import { chunkAad, chunkNonce } from './blobFormat.ts'
+import { chunkWorkers, copyInto, SlotRing } from './chunkWorkers.ts'
 
 const key = randomBytes(32)
 const prefix = randomBytes(7)
@@ -40,6 +41,69 @@ test('a chunk opens only at its own index, with its own final flag, unmodified',
   assert.equal(await verifyInPlace(key, prefix, 7, false, slot, chunk.length), chunk.length)
   assert.deepEqual(slot.buffer.subarray(0, chunk.length), chunk) // verify leaves the chunk as it was
   assert.deepEqual(await open(await sealed(Buffer.alloc(0), 0, true), 0, true), Buffer.alloc(0))
+})
+
+test('verify (GHASH only) accepts exactly what AES-GCM accepts, at any length', async () => {
+  // Reference: node:crypto's own AES-256-GCM over the same nonce and authenticated data.
+  const lengths = [0, 1, 15, 16, 17, 255, 4096, 65_535, 65_536, 100_003, (1 << 20) + 5]
+  for (const [n, length] of lengths.entries()) {
+    const index = 1000 + n
+    const final = n % 2 === 0
+    const plain = randomBytes(length)
+    const gcm = createCipheriv('aes-256-gcm', key, chunkNonce(prefix, index, final), { authTagLength: 16 })
+    gcm.setAAD(chunkAad(index, final))
+    const chunk = Buffer.concat([gcm.update(plain), gcm.final(), gcm.getAuthTag()])
+    const slot = await new SlotRing(chunk.length, 1).acquire()
+    chunk.copy(slot.buffer)
+    assert.equal(await verifyInPlace(key, prefix, index, final, slot, chunk.length), chunk.length, `length ${length}`)
+    assert.equal(await verifyInPlace(key, prefix, index, !final, slot, chunk.length), undefined, `length ${length}, other final flag`)
+    assert.equal(await verifyInPlace(key, prefix, index + 1, final, slot, chunk.length), undefined, `length ${length}, other index`)
+    for (const at of [0, Math.floor(chunk.length / 2), chunk.length - 17, chunk.length - 1]) {
+      if (at < 0) continue
+      slot.buffer[at]! ^= 0x80
+      assert.equal(await verifyInPlace(key, prefix, index, final, slot, chunk.length), undefined, `length ${length}, bit flipped at ${at}`)
+      slot.buffer[at]! ^= 0x80
+    }
+    assert.deepEqual(slot.buffer.subarray(0, chunk.length), chunk) // verify changes nothing
+  }
+})
+
+test('a worker hash digests the slots posted to it, in order, one state per stream', async () => {
+  const pool = chunkWorkers()
+  const data = randomBytes(300_000)
+  const [a, b, dropped] = [pool.hash(), pool.hash(), pool.hash()]
+  const ring = new SlotRing(70_000, 6)
+  const posted: Promise<void>[] = []
+  for (let at = 0; at < data.length; at += 70_000) {
+    const piece = data.subarray(at, at + 70_000)
+    const slot = await ring.acquire()
+    copyInto(slot.buffer, piece, 0)
+    // Interleaved streams: b gets the pieces reversed, as a second, independent content.
+    posted.push(a.update(slot, piece.length), dropped.update(slot, piece.length))
+    await Promise.all(posted.splice(0))
+    ring.release(slot)
+  }
+  dropped.drop()
+  const reversed = Buffer.from(data).reverse()
+  const slot = await ring.acquire()
+  for (let at = 0; at < reversed.length; at += 70_000) {
+    const piece = reversed.subarray(at, at + 70_000)
+    copyInto(slot.buffer, piece, 0)
+    await b.update(slot, piece.length)
+  }
+  assert.deepEqual(await a.digest(), createHash('sha256').update(data).digest())
+  assert.deepEqual(await b.digest(), createHash('sha256').update(reversed).digest())
+  assert.deepEqual(await pool.hash().digest(), createHash('sha256').digest()) // nothing posted: the empty hash
+})
+
+test('copyInto copies into and out of shared memory', () => {
+  const shared = Buffer.from(new SharedArrayBuffer(10))
+  copyInto(shared, new Uint8Array([1, 2, 3]), 4)
+  copyInto(shared, Buffer.alloc(0), 10)
+  assert.deepEqual([...shared], [0, 0, 0, 0, 1, 2, 3, 0, 0, 0])
+  const out = Buffer.alloc(3)
+  copyInto(out, shared.subarray(4, 7), 0)
+  assert.deepEqual([...out], [1, 2, 3])
 })
 
 test('SlotRing hands out at most its slots and wakes waiters in order', async () => {

@@ -7,7 +7,7 @@
  * pool (chunkWorkers.ts), in parallel with the SHA-256 and the I/O on the main thread.
  */
 import { chunkAad, chunkNonce } from './blobFormat.ts'
-import { chunkWorkers, type Slot } from './chunkWorkers.ts'
+import { chunkWorkers, copyInto, type Slot } from './chunkWorkers.ts'
 
 /** Chunks in flight per stream (sealing, verifying, decrypting). */
 export const PIPELINE_DEPTH = 4
@@ -111,7 +111,7 @@ export class ExactReader {
   }
 
   /** Copies the next `n` bytes into `target`; returns how many (fewer only at the end). */
-  async readInto(target: Uint8Array, n: number): Promise<number> {
+  async readInto(target: Buffer, n: number): Promise<number> {
     await this.#fill(n)
     return this.#take(target, Math.min(n, this.#buffered))
   }
@@ -130,12 +130,12 @@ export class ExactReader {
     }
   }
 
-  #take(target: Uint8Array, take: number): number {
+  #take(target: Buffer, take: number): number {
     let filled = 0
     while (filled < take) {
       const piece = this.#pieces[0]!
       const k = Math.min(piece.length, take - filled)
-      target.set(piece.subarray(0, k), filled)
+      copyInto(target, piece.subarray(0, k), filled)
       filled += k
       if (k === piece.length) this.#pieces.shift()
       else this.#pieces[0] = piece.subarray(k)

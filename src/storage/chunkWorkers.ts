@@ -1,20 +1,39 @@
 /**
- * Chunk AES-256-GCM (node:crypto) on a small pool of worker threads, in place in shared
- * memory, so that the main thread keeps only the SHA-256 of the content and the I/O:
+ * Chunk AES-256-GCM and the content's SHA-256 (node:crypto) on a small pool of worker
+ * threads, in place in shared memory, so that the main thread keeps only the I/O and the
+ * bookkeeping:
  *
  * - every stream (one upload, one delivery, one download) owns a {@link SlotRing}: a few
  *   `SharedArrayBuffer` slots of one sealed chunk each, allocated once per stream;
- * - a chunk is read (or copied) into a slot, a worker seals, opens or verifies it in place,
- *   and the main thread writes or hashes it straight from the slot.
+ * - a chunk is read (or copied) into a slot, a worker hashes it and seals, opens or
+ *   verifies it in place, and the main thread writes it straight from the slot;
+ * - a stream's SHA-256 stays on one worker ({@link ChunkWorkerPool.hash}); the ciphers go to
+ *   whichever worker is least busy, so on 2 cores the hash of one chunk overlaps the cipher
+ *   of the next.
  *
- * No chunk-sized buffer is allocated or copied between threads per chunk on the main
- * thread, which keeps the garbage collector (driven by external-memory pressure) quiet,
- * and an HTTP server's event loop never blocks on a chunk.
+ * No chunk-sized buffer is allocated per chunk on the main thread (V8 counts every new
+ * ArrayBuffer as external memory, and 1 MiB of it per chunk means a mark-compact every few
+ * dozen chunks), copies into and out of slots are native memcpys ({@link copyInto}), and an
+ * HTTP server's event loop never blocks on a chunk.
  *
  * Workers are unreferenced while idle: an idle pool never keeps a process alive.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { WORKER_SOURCE } from './chunkWorkerSource.ts'
+
+/**
+ * Copies `source` into `target` at `offset` with one native memcpy. Copies into or out of a
+ * SharedArrayBuffer through `TypedArray.prototype.set` (and `Buffer.copy`, which uses it) take
+ * V8's relaxed-atomic path, 2-3x slower than memcpy; `Buffer.fill` with a buffer value of
+ * exactly the range's length is a plain memcpy in node's C++.
+ *
+ * @example
+ * copyInto(slot.buffer, piece, fill)
+ */
+export function copyInto(target: Buffer, source: Uint8Array, offset: number): void {
+  if (source.length > 0) target.fill(source, offset, offset + source.length)
+}
 
 /** `seal`: plaintext -> ciphertext || tag; `open`: the reverse; `verify`: authenticate only. */
 export type ChunkOperation = 'seal' | 'open' | 'verify'
@@ -75,52 +94,31 @@ export interface ChunkTask {
   length: number
 }
 
-// Plain CommonJS evaluated in the worker: no loader or build step needed. The chunk is
-// processed in 64 KiB pieces written back in place: GCM outputs exactly as many bytes as it
-// consumes, and small outputs come from the allocator's reused heap instead of fresh
-// 1 MiB mappings (page faults, then unmaps) for every chunk.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads')
-const { createCipheriv, createDecipheriv } = require('node:crypto')
-const PIECE = 65536
-function transform(cipher, slot, length, keep) {
-  for (let at = 0; at < length; at += PIECE) {
-    const out = cipher.update(slot.subarray(at, Math.min(at + PIECE, length)))
-    if (keep) slot.set(out, at)
-  }
+
+/**
+ * SHA-256 of a stream computed on one worker of the pool, chunk by chunk from slots: every
+ * update goes to the same worker, which applies them in the order they were posted.
+ */
+export interface WorkerHash {
+  /** Hashes the first `length` bytes of `slot`; resolves once they are read (the slot may then change). */
+  update(slot: Slot, length: number): Promise<void>
+  /** The digest of everything posted before (the hash is then gone). */
+  digest(): Promise<Buffer>
+  /** Forgets the hash (an aborted stream); safe at any time. */
+  drop(): void
 }
-parentPort.on('message', (m) => {
-  try {
-    const slot = Buffer.from(m.shared)
-    if (m.op === 'seal') {
-      const c = createCipheriv('aes-256-gcm', m.key, m.iv, { authTagLength: 16 })
-      c.setAAD(m.aad)
-      transform(c, slot, m.length, true)
-      c.final()
-      slot.set(c.getAuthTag(), m.length)
-      parentPort.postMessage({ id: m.id, length: m.length + 16 })
-      return
-    }
-    const d = createDecipheriv('aes-256-gcm', m.key, m.iv, { authTagLength: 16 })
-    d.setAAD(m.aad)
-    d.setAuthTag(Buffer.from(slot.subarray(m.length - 16, m.length)))
-    transform(d, slot, m.length - 16, m.op === 'open')
-    try {
-      d.final()
-    } catch {
-      parentPort.postMessage({ id: m.id, length: -1 }) // an opened slot now holds garbage: never used
-      return
-    }
-    parentPort.postMessage({ id: m.id, length: m.op === 'open' ? m.length - 16 : m.length })
-  } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) })
-  }
-})
-`
+
+interface Reply {
+  id: number
+  length?: number
+  digest?: Uint8Array
+  error?: string
+}
 
 interface Worker_ {
   worker: Worker
-  pending: Map<number, { resolve: (length: number | undefined) => void; reject: (e: Error) => void }>
+  alive: boolean
+  pending: Map<number, { resolve: (reply: Reply) => void; reject: (e: Error) => void }>
 }
 
 export class ChunkWorkerPool {
@@ -142,20 +140,43 @@ export class ChunkWorkerPool {
    * Runs one operation in place on the slot; resolves with the output length (at the start
    * of the slot), or `undefined` when an open or verify fails authentication.
    */
-  run(task: ChunkTask): Promise<number | undefined> {
+  async run(task: ChunkTask): Promise<number | undefined> {
+    const { length } = await this.#post(this.#leastBusy(), { op: task.op, key: task.key, iv: task.iv, aad: task.aad, shared: task.slot.shared, length: task.length })
+    return length! < 0 ? undefined : length
+  }
+
+  /**
+   * A SHA-256 on the least busy worker, for one stream.
+   *
+   * @example
+   * const hash = pool.hash()
+   * await hash.update(slot, length) // in stream order
+   * const digest = await hash.digest()
+   */
+  hash(): WorkerHash {
     const w = this.#leastBusy()
-    const id = this.#nextId++
-    return new Promise((resolve, reject) => {
-      if (w.pending.size === 0) w.worker.ref()
-      w.pending.set(id, { resolve, reject })
-      w.worker.postMessage({ id, op: task.op, key: task.key, iv: task.iv, aad: task.aad, shared: task.slot.shared, length: task.length })
-    })
+    const stream = this.#nextId++
+    return {
+      update: async (slot, length) => void (await this.#post(w, { op: 'hash', stream, shared: slot.shared, length })),
+      digest: async () => Buffer.from((await this.#post(w, { op: 'digest', stream })).digest!),
+      drop: () => void this.#post(w, { op: 'drop', stream }).catch(() => {}),
+    }
   }
 
   /** Stops every worker (pending operations reject). */
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((w) => w?.worker.terminate()))
     this.#workers.fill(undefined)
+  }
+
+  #post(w: Worker_, message: object): Promise<Reply> {
+    if (!w.alive) return Promise.reject(new Error('chunk worker exited'))
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      if (w.pending.size === 0) w.worker.ref()
+      w.pending.set(id, { resolve, reject })
+      w.worker.postMessage({ id, ...message })
+    })
   }
 
   #leastBusy(): Worker_ {
@@ -175,19 +196,20 @@ export class ChunkWorkerPool {
     // execArgv: [] — the worker is plain CommonJS and needs none of the parent's loaders or flags.
     const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })
     worker.unref()
-    const w: Worker_ = { worker, pending: new Map() }
+    const w: Worker_ = { worker, alive: true, pending: new Map() }
     const fail = (error: Error) => {
+      w.alive = false
       if (this.#workers[index] === w) this.#workers[index] = undefined
       for (const p of w.pending.values()) p.reject(error)
       w.pending.clear()
     }
-    worker.on('message', (m: { id: number; length?: number; error?: string }) => {
+    worker.on('message', (m: Reply) => {
       const p = w.pending.get(m.id)
       if (!p) return
       w.pending.delete(m.id)
       if (w.pending.size === 0) worker.unref()
       if (m.error !== undefined) p.reject(new Error(`chunk worker: ${m.error}`))
-      else p.resolve(m.length! < 0 ? undefined : m.length)
+      else p.resolve(m)
     })
     worker.on('error', fail)
     worker.on('exit', (code) => fail(new Error(`chunk worker exited (${code})`)))

@@ -7,7 +7,7 @@
  * Transport-agnostic: `fetchDelivery` sends the signed request and returns the response
  * body (an HTTP client, or the provider in process in tests).
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
@@ -16,7 +16,7 @@ import { BlobTamperedError, ContentHashMismatchError, type BlobTamperedErrorType
 import type { BourseClient } from '../sdk/BourseClient.ts'
 import { chunkCount, chunkPlainLength, decodeHeader, decodeHeaderLength, FIXED_HEADER_LENGTH, KeyWrapKind, TAG_LENGTH } from './blobFormat.ts'
 import { ExactReader, openInPlace, OrderedQueue, SLOTS_PER_STREAM } from './chunkCipher.ts'
-import { SlotRing, type Slot } from './chunkWorkers.ts'
+import { chunkWorkers, SlotRing, type Slot } from './chunkWorkers.ts'
 import { signDownloadRequest, type SignedDownloadRequest } from './downloadRequest.ts'
 import { unwrapAsRecipient } from './keyWrap.ts'
 
@@ -60,6 +60,7 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
   const temp = join(dirname(p.outPath), `.${basename(p.outPath)}.${randomBytes(6).toString('hex')}.partial`)
   let handle: Awaited<ReturnType<typeof open>> | undefined
   let pending: Promise<unknown> | undefined
+  const hash = chunkWorkers().hash() // SHA-256 of the plaintext, on a worker
   try {
     const fixed = await reader.read(FIXED_HEADER_LENGTH)
     if (fixed.length < FIXED_HEADER_LENGTH) throw tampered('truncated', { details: 'in the header' })
@@ -74,18 +75,24 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
 
     handle = await open(temp, 'wx', 0o600)
     const out = handle
-    const hash = createHash('sha256')
     const chunks = chunkCount(header.plaintextSize, header.chunkSize)
     const ring = new SlotRing(Math.min(header.chunkSize, header.plaintextSize) + TAG_LENGTH, SLOTS_PER_STREAM)
     const opening = new OrderedQueue<{ slot: Slot; length: number }>()
+    const done = new Set<Promise<unknown>>() // hashed and written, per chunk
     let written = 0
-    // Oldest decrypted chunk -> hash and file, one write in flight; its slot is free once written.
+    // Oldest decrypted chunk -> hash (on a worker, in order) and file (one write in flight);
+    // its slot is free once both have read it.
     const writeOldest = async () => {
       const { slot, length } = await opening.shift()
-      hash.update(slot.buffer.subarray(0, length))
+      const hashed = hash.update(slot, length)
       if (pending) await pending
-      pending = out.write(slot.buffer, 0, length, written).finally(() => ring.release(slot))
-      pending.catch(() => {})
+      pending = out.write(slot.buffer, 0, length, written)
+      const both: Promise<unknown> = Promise.all([hashed, pending]).finally(() => {
+        ring.release(slot)
+        done.delete(both)
+      })
+      both.catch(() => {})
+      done.add(both)
       written += length
       p.onProgress?.(written, header.plaintextSize)
     }
@@ -105,11 +112,12 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
       while (opening.size > 0) await writeOldest()
     } finally {
       await opening.settle()
+      await Promise.allSettled([...done])
       key.fill(0)
     }
     if (pending) await pending
     if (!(await reader.atEnd())) throw tampered('trailing-data')
-    const actual = bytesToHex(hash.digest())
+    const actual = bytesToHex(await hash.digest())
     if (actual !== expected) throw new ContentHashMismatchError({ expected, actual, where: 'delivery' })
     await out.sync()
     await out.close()
@@ -117,6 +125,7 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
     await rename(temp, p.outPath)
     return { path: p.outPath, size: header.plaintextSize, contentHash: actual }
   } catch (err) {
+    hash.drop()
     await pending?.catch(() => {})
     await handle?.close().catch(() => {})
     await rm(temp, { force: true })

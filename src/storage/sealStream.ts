@@ -3,16 +3,15 @@
  * SHA-256 of the plaintext computed on the way. Used by `BlobStore.put`.
  *
  * Memory is a fixed ring of chunk slots per upload (chunkCipher.ts `SLOTS_PER_STREAM`):
- * plaintext is copied into a slot, sealed there by a worker, written from there; a few
- * chunks are in flight, one write at a time, in order.
+ * plaintext is copied into a slot, hashed and then sealed there by workers, written from
+ * there; a few chunks are in flight, one write at a time, in order.
  */
-import { createHash } from 'node:crypto'
 import { bytesToHex, type Hex } from 'viem'
 import { UploadInterruptedError, UploadTooLargeError } from '../errors/storage.ts'
 import type { BlobUpload } from './BlobBackend.ts'
 import { TAG_LENGTH } from './blobFormat.ts'
 import { OrderedQueue, sealInPlace, SLOTS_PER_STREAM } from './chunkCipher.ts'
-import { SlotRing, type Slot } from './chunkWorkers.ts'
+import { chunkWorkers, copyInto, SlotRing, type Slot } from './chunkWorkers.ts'
 
 export interface SealStreamParameters {
   /** The asset key (32 bytes). */
@@ -46,7 +45,7 @@ export async function sealStream(source: AsyncIterable<Uint8Array>, upload: Blob
   const iterator = source[Symbol.asyncIterator]()
   const ring = new SlotRing(chunkSize + TAG_LENGTH, SLOTS_PER_STREAM)
   const sealing = new OrderedQueue<{ slot: Slot; length: number }>()
-  const hash = createHash('sha256')
+  const hash = chunkWorkers().hash() // on a worker: see chunkWorkerSource.ts
   let size = 0
   let slot: Slot | undefined // the chunk being filled
   let fill = 0
@@ -54,10 +53,13 @@ export async function sealStream(source: AsyncIterable<Uint8Array>, upload: Blob
   let written = 0
   let pending: Promise<void> | undefined
 
-  // Seals the chunk being filled, in place, on a worker.
+  // Hashes the chunk being filled (posted now, so in stream order), then seals it in place.
   const seal = (final: boolean) => {
     const s = slot!
-    sealing.push(sealInPlace(key, noncePrefix, chunks++, final, s, fill).then((length) => ({ slot: s, length })))
+    const index = chunks++
+    const length = fill
+    const hashed = hash.update(s, length)
+    sealing.push(hashed.then(() => sealInPlace(key, noncePrefix, index, final, s, length)).then((sealed) => ({ slot: s, length: sealed })))
     slot = undefined
     fill = 0
   }
@@ -98,12 +100,11 @@ export async function sealStream(source: AsyncIterable<Uint8Array>, upload: Blob
       const data = next.value
       size += data.length
       if (size > p.limit) throw new UploadTooLargeError({ limit: p.limit })
-      hash.update(data)
       for (let offset = 0; offset < data.length; ) {
         if (slot && fill === chunkSize) seal(false) // a full chunk with more data after it
         if (!slot) await nextSlot()
         const n = Math.min(chunkSize - fill, data.length - offset)
-        slot!.buffer.set(data.subarray(offset, offset + n), fill)
+        copyInto(slot!.buffer, data.subarray(offset, offset + n), fill)
         fill += n
         offset += n
       }
@@ -112,8 +113,9 @@ export async function sealStream(source: AsyncIterable<Uint8Array>, upload: Blob
     seal(true) // the last chunk: possibly empty, possibly full
     while (sealing.size > 0) await writeOldest()
     await pending
-    return { size, chunks, contentHash: bytesToHex(hash.digest()) }
+    return { size, chunks, contentHash: bytesToHex(await hash.digest()) }
   } catch (err) {
+    hash.drop()
     await sealing.settle()
     await pending?.catch(() => {})
     // Not awaited: a source blocked in its own await would hold us until it wakes.

@@ -7,7 +7,7 @@ import { BlobNotFoundError, BlobTamperedError } from '../errors/storage.ts'
 import type { BlobBackend, BlobId, BlobObjectReader } from './BlobBackend.ts'
 import { blobLength, chunkCount, chunkPlainLength, decodeHeader, decodeHeaderLength, FIXED_HEADER_LENGTH, KeyWrapKind, TAG_LENGTH, type BlobHeader } from './blobFormat.ts'
 import { openInPlace, OrderedQueue, PIPELINE_DEPTH, verifyInPlace } from './chunkCipher.ts'
-import { SlotRing } from './chunkWorkers.ts'
+import { copyInto, SlotRing } from './chunkWorkers.ts'
 import { unwrapWithMasterKey } from './keyWrap.ts'
 
 /** What is known of a stored blob without reading its chunks. */
@@ -96,7 +96,9 @@ export async function* storedChunks(blob: StoredBlob, { plaintext }: { plaintext
       const final = i === info.chunks - 1
       const out = await (plaintext ? openInPlace : verifyInPlace)(key, header.noncePrefix, i, final, slot, length)
       if (out === undefined) throw new BlobTamperedError({ id: info.id, where: 'store', reason: 'chunk-auth', chunk: i })
-      return Buffer.from(slot.buffer.subarray(0, out)) // a copy the consumer owns
+      const copy = Buffer.allocUnsafe(out) // a copy the consumer owns
+      copyInto(copy, slot.buffer.subarray(0, out), 0)
+      return copy
     } finally {
       ring.release(slot)
     }

@@ -1,11 +1,13 @@
 /**
  * A ready alliance on a fresh devnet: deployed contracts, a supervisor, a platform, a
  * seller organisation (seller + storage keys), two buyer organisations and an arbitrator,
- * with credits minted and approved. Tests and benchmarks start from here.
+ * with credits minted and approved, every organisation's encryption key published and the
+ * supervisor overseeing every supervision channel (Supervision). Tests and benchmarks start from here.
  */
 import { nonceManager, parseEther, type Account, type PublicClient, type WalletClient } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { deployContracts, type Deployment, type TradeWindows } from '../chain/deploy.ts'
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../identity/encryptionKey.ts'
 import { BourseClient, type Actor, type ListingInput } from '../sdk/BourseClient.ts'
 import { appointSupervisor, joinAlliance } from '../sdk/bootstrap.ts'
 import { createDevnet, type Devnet } from './devnet.ts'
@@ -34,13 +36,18 @@ export interface World {
   buyer2: Actor
   arbitrator: Actor
   /** Organisation admin keys, by organisation. */
-  orgs: Record<'supervisor' | 'platform' | 'seller' | 'buyer' | 'buyer2' | 'arbitrator', Account>
+  orgs: Record<WorldOrgName, Account>
+  /** Each organisation's encryption key pair; the public halves are published on chain. */
+  encryptionKeys: Record<WorldOrgName, EncryptionKeyPair>
   /** Every actor that can hold credits, by name (for balance checks). */
   parties: Record<string, Actor>
   /** Listing terms used by {@link World.list} unless overridden. */
   listingDefaults: ListingInput
   list(overrides?: Partial<ListingInput>): Promise<bigint>
 }
+
+/** The organisations of a {@link World}. */
+export type WorldOrgName = 'supervisor' | 'platform' | 'seller' | 'buyer' | 'buyer2' | 'arbitrator'
 
 export interface WorldOptions {
   feeBps?: number
@@ -85,13 +92,18 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     pricing: options.pricing,
   })
   const client = new BourseClient({ publicClient: net.publicClient, walletFor: net.walletFor, deployment, fixedGas: options.fixedGas })
-  await appointSupervisor(client, gov, { name: 'Market Regulator', admin: keys.supervisorOrg, supervisorKey: keys.supervisor })
+  const encryptionKeys = Object.fromEntries(
+    (['supervisor', 'platform', 'seller', 'buyer', 'buyer2', 'arbitrator'] as const).map((o) => [o, generateEncryptionKeyPair()]),
+  ) as Record<WorldOrgName, EncryptionKeyPair>
+  const pub = (o: WorldOrgName) => encryptionKeys[o].publicKey
+  await appointSupervisor(client, gov, { name: 'Market Regulator', admin: keys.supervisorOrg, supervisorKey: keys.supervisor, encryptionPublicKey: pub('supervisor') })
   const supervisor = client.as(keys.supervisor)
-  await joinAlliance(client, supervisor, { name: 'Alliance Platform', admin: keys.platformOrg, keys: { Platform: keys.platform } })
-  await joinAlliance(client, supervisor, { name: 'Alpha Retail', admin: keys.sellerOrg, keys: { Seller: keys.seller, Storage: keys.storage } })
-  await joinAlliance(client, supervisor, { name: 'Beta Shop', admin: keys.buyerOrg, keys: { Buyer: keys.buyer } })
-  await joinAlliance(client, supervisor, { name: 'Gamma Mart', admin: keys.buyer2Org, keys: { Buyer: keys.buyer2 } })
-  await joinAlliance(client, supervisor, { name: 'Delta Arbitration', admin: keys.arbitratorOrg, keys: { Arbitrator: keys.arbitrator } })
+  await supervisor.oversee(true) // as the node's operator does: in every supervision channel
+  await joinAlliance(client, supervisor, { name: 'Alliance Platform', admin: keys.platformOrg, keys: { Platform: keys.platform }, encryptionPublicKey: pub('platform') })
+  await joinAlliance(client, supervisor, { name: 'Alpha Retail', admin: keys.sellerOrg, keys: { Seller: keys.seller, Storage: keys.storage }, encryptionPublicKey: pub('seller') })
+  await joinAlliance(client, supervisor, { name: 'Beta Shop', admin: keys.buyerOrg, keys: { Buyer: keys.buyer }, encryptionPublicKey: pub('buyer') })
+  await joinAlliance(client, supervisor, { name: 'Gamma Mart', admin: keys.buyer2Org, keys: { Buyer: keys.buyer2 }, encryptionPublicKey: pub('buyer2') })
+  await joinAlliance(client, supervisor, { name: 'Delta Arbitration', admin: keys.arbitratorOrg, keys: { Arbitrator: keys.arbitrator }, encryptionPublicKey: pub('arbitrator') })
 
   const governance = client.as(gov)
   const mint = options.mint ?? parseEther('100000')
@@ -140,6 +152,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       buyer2: keys.buyer2Org,
       arbitrator: keys.arbitratorOrg,
     },
+    encryptionKeys,
     parties: { seller, storage, buyer, buyer2, arbitrator, platform },
     listingDefaults,
     async list(overrides = {}) {

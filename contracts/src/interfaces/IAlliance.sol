@@ -72,4 +72,7 @@ interface IAlliance {
 
     /// @notice The organisation and role a key acts for; org is zero for an unknown key.
     function keyInfo(address key) external view returns (address org, Role role);
+
+    /// @notice Status and granted roles (bit i = Role i) of an organisation.
+    function member(address org) external view returns (MemberStatus status, uint256 rolesMask);
 }

@@ -32,4 +32,8 @@ contract PricingTestAlliance is IAlliance {
     function keyInfo(address key) external view returns (address org, Role role) {
         return (_active[key] ? key : address(0), _roles[key]);
     }
+
+    function member(address org) external view returns (MemberStatus status, uint256 rolesMask) {
+        return (_active[org] ? MemberStatus.Admitted : MemberStatus.None, uint256(1) << uint8(_roles[org]));
+    }
 }

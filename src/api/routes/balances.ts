@@ -29,7 +29,9 @@ const WithdrawSchema = z
   .strict()
   .openapi('Withdrawal')
 
-const MovedSchema = z.object({ balances: BalancesSchema, txs: z.array(TxSchema) }).openapi('BalanceChange')
+const MovedSchema = z
+  .object({ amount: z.string().openapi({ description: 'Base units moved' }), balances: BalancesSchema, txs: z.array(TxSchema) })
+  .openapi('BalanceChange')
 
 async function balancesOf(client: BourseClient, address: Address) {
   return { address, ...toJson(await client.balances(address)) }
@@ -76,7 +78,7 @@ export const balanceRoutes: RegisterRoutes = (app, { deps, auth }) => {
       const txs = []
       if (allowance < amount) txs.push(tx(await actor.approve(amount)))
       txs.push(tx(await actor.deposit(amount)))
-      return c.json({ balances: await balancesOf(deps.client, signer), txs }, 200)
+      return c.json({ amount: amount.toString(), balances: await balancesOf(deps.client, signer), txs }, 200)
     },
   )
 
@@ -100,7 +102,7 @@ export const balanceRoutes: RegisterRoutes = (app, { deps, auth }) => {
         if (value === 0n) throw new ApiConflictError({ message: 'The available balance is zero: nothing to withdraw.' })
       } else value = amount
       const r = await deps.client.as(key!.account).withdraw(value)
-      return c.json({ balances: await balancesOf(deps.client, signer), txs: [tx(r)] }, 200)
+      return c.json({ amount: value.toString(), balances: await balancesOf(deps.client, signer), txs: [tx(r)] }, 200)
     },
   )
 }

@@ -1,6 +1,7 @@
 /** Ownership challenge-response through the API (SPEC.md section 2.2). */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { signOwnershipProof } from '../../identity/signing.ts'
 import { createApiWorld, json, type ApiWorld } from '../testing/apiWorld.ts'
 
 describe('ownership challenges', () => {
@@ -40,5 +41,24 @@ describe('ownership challenges', () => {
     const { challenge } = (await post(`/v1/listings/${listingId}/challenges`, 'stranger')).body
     assert.equal((await post(`/v1/challenges/${challenge}/response`, 'buyer')).body.error.reason, 'wrong-role')
     assert.equal((await post(`/v1/listings/${listingId}/challenges`, 'buyer')).status, 201)
+  })
+
+  test('ownership check of a challenge signed anywhere: true only for the listing seller', async () => {
+    const challenge = `0x${'5e'.repeat(32)}` as const
+    const { chainId, marketplace } = t.world.deployment
+    const sign = (account: ApiWorld['keys']['seller']) => signOwnershipProof({ account: account as never, chainId, marketplace, listingId, challenge })
+    const check = async (id: bigint | string | number, query: Record<string, string>) => {
+      const res = await t.send('GET', `/v1/listings/${id}/ownership?${new URLSearchParams(query)}`)
+      return { status: res.status, body: await json(res) }
+    }
+    const bySeller = await sign(t.keys.seller)
+    assert.deepEqual((await check(listingId, { challenge, signature: bySeller })).body, { listingId: listingId.toString(), challenge, owner: true })
+    assert.equal((await check(listingId, { challenge, signature: await sign(t.keys.buyer) })).body.owner, false)
+    assert.equal((await check(listingId, { challenge: `0x${'5f'.repeat(32)}`, signature: bySeller })).body.owner, false, 'another challenge')
+    assert.equal((await check(9999, { challenge, signature: bySeller })).body.owner, false, 'no such listing: nobody owns it')
+    assert.equal((await check(listingId, { challenge, signature: '0x1234' })).body.owner, false, 'a signature of the wrong length')
+    assert.equal((await check(listingId, { challenge, signature: '0x123' })).body.error.field, 'query.signature')
+    assert.equal((await check(listingId, { signature: bySeller })).body.error.field, 'query.challenge')
+    assert.equal((await check(0, { challenge, signature: bySeller })).body.error.field, 'path.listingId')
   })
 })

@@ -5,8 +5,12 @@
  *    has the node sign it;
  * 3. POST /v1/challenges/{challenge}/verification — the requester checks the answer with the
  *    Marketplace contract's `verifyOwnership`; a challenge is verified once.
+ * And, for a challenge made and answered anywhere else (e.g. `bourse challenge create` and
+ * `respond`, which sign locally): GET /v1/listings/{listingId}/ownership?challenge=…&signature=…
+ * asks the contract whether the listing's seller signed it (anyone; nothing is stored).
  */
 import { createRoute, z } from '@hono/zod-openapi'
+import type { Hex } from 'viem'
 import { ApiConflictError, ApiForbiddenError } from '../../errors/api.ts'
 import { signOwnershipProof } from '../../identity/signing.ts'
 import { Bytes32Schema, ListingIdSchema } from '../schemas/common.ts'
@@ -30,6 +34,19 @@ const VerificationSchema = z
 const ChallengeParams = z.object({ challenge: Bytes32Schema.openapi({ param: { name: 'challenge', in: 'path' }, type: 'string' }) })
 const ListingParams = z.object({ listingId: ListingIdSchema.openapi({ param: { name: 'listingId', in: 'path' }, type: 'string', example: '1' }) })
 
+const OwnershipQuery = z.object({
+  challenge: Bytes32Schema,
+  signature: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2}){1,1024}$/, 'must be the signature as 0x hex (whole bytes)')
+    .transform((v) => v as Hex)
+    .openapi({ type: 'string', example: `0x${'ab'.repeat(65)}` }),
+})
+
+const OwnershipSchema = z
+  .object({ listingId: z.string(), challenge: z.string(), owner: z.boolean().openapi({ description: "true: the listing's seller key signed this challenge (false also for an unknown listing)" }) })
+  .openapi('OwnershipCheck')
+
 const show = (c: { challenge: string; listingId: bigint; requester: string; expiresAt: number; signature: string | undefined }) => ({
   challenge: c.challenge,
   listingId: c.listingId.toString(),
@@ -39,6 +56,23 @@ const show = (c: { challenge: string; listingId: bigint; requester: string; expi
 })
 
 export const challengeRoutes: RegisterRoutes = (app, { deps, auth, challenges }) => {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/listings/{listingId}/ownership',
+      tags: ['listings'],
+      summary: "Check a signed ownership challenge against the listing's seller on chain (`verifyOwnership`; anyone)",
+      request: { params: ListingParams, query: OwnershipQuery },
+      responses: { 200: jsonResponse(OwnershipSchema, "Whether the listing's seller signed the challenge"), ...errors(400) },
+    }),
+    async (c) => {
+      const { listingId } = c.req.valid('param')
+      const { challenge, signature } = c.req.valid('query')
+      const owner = await deps.client.verifyOwnership(listingId, challenge, signature)
+      return c.json({ listingId: listingId.toString(), challenge, owner }, 200)
+    },
+  )
+
   app.openapi(
     createRoute({
       method: 'post',

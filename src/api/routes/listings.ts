@@ -1,6 +1,7 @@
 /**
  * Listings: search (database), one listing (database, else the chain), create (Seller key,
- * from an asset uploaded to this node or any content hash) and close.
+ * from an asset uploaded to this node or any content hash), close, and release the standing
+ * deposit of a closed listing.
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Address } from 'viem'
@@ -168,6 +169,24 @@ export const listingRoutes: RegisterRoutes = (app, { deps, auth }) => {
     async (c) => {
       const { listingId } = c.req.valid('param')
       const r = await deps.client.as(c.get('auth').key!.account).closeListing(listingId)
+      return c.json({ tx: { hash: r.hash, gasUsed: r.gasUsed.toString() } }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/listings/{listingId}/release',
+      tags: ['listings'],
+      summary: "Release a closed listing's standing deposit to the seller's available balance, once no trade can still need it (the listing's Seller key)",
+      security: signedSecurity,
+      middleware: [auth.signed({ role: 'Seller', serialize: true })] as const,
+      request: { params: ListingIdParams },
+      responses: { 200: jsonResponse(z.object({ tx: TxSchema }), 'Released'), ...errors(...signedErrors, 404, 409) },
+    }),
+    async (c) => {
+      const { listingId } = c.req.valid('param')
+      const r = await deps.client.as(c.get('auth').key!.account).releaseStanding(listingId)
       return c.json({ tx: { hash: r.hash, gasUsed: r.gasUsed.toString() } }, 200)
     },
   )

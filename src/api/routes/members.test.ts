@@ -41,6 +41,8 @@ describe('members', () => {
     assert.equal((await post(`/v1/members/${org}/suspension`, 'supervisor', { reason: 'unpaid fees' })).status, 200)
     assert.equal((await t.send('GET', `/v1/members/${org}`).then(json)).status, 'Suspended')
     assert.equal((await post(`/v1/members/${org}/reinstatement`, 'supervisor')).status, 200)
+    const unindexed = await json(await t.send('GET', `/v1/members/${org}`))
+    assert.deepEqual([unindexed.source, unindexed.keys], ['chain', [{ key: t.keys.newBuyer.address, role: 'Buyer', bound: true }]], 'from the chain: the key bound to each granted role')
 
     await t.index()
     const member = await json(await t.send('GET', `/v1/members/${org}`))

@@ -45,10 +45,14 @@ const WrittenSchema = z.object({ org: z.string(), tx: TxSchema }).openapi('Membe
 const rolesOfMask = (mask: bigint) => roles.filter((_, i) => (mask >> BigInt(i)) & 1n)
 const tx = (r: { hash: string; gasUsed: bigint }) => ({ hash: r.hash, gasUsed: r.gasUsed.toString() })
 
+/** A member read from the chain (not indexed yet), with the key currently bound to each of its roles. */
 async function chainMember(client: BourseClient, org: Address) {
   const m = await client.member(org)
   if (m.status === 0) throw new ApiNotFoundError({ resource: 'member', id: org })
-  return { org, status: chainStatuses[m.status] ?? String(m.status), roles: rolesOfMask(m.rolesMask), source: 'chain' as const }
+  const granted = rolesOfMask(m.rolesMask)
+  const bound = await Promise.all(granted.map(async (role) => ({ role, key: await client.keyOf(org, role) })))
+  const keys = bound.filter((k) => !/^0x0{40}$/.test(k.key)).map((k) => ({ key: k.key, role: k.role, bound: true }))
+  return { org, status: chainStatuses[m.status] ?? String(m.status), roles: granted, keys, source: 'chain' as const }
 }
 
 /** Balances of every current key of `org` read from the chain, in the database's shape (no database). */

@@ -107,3 +107,26 @@ describe('orders and trades', () => {
     assert.deepEqual([early.status, early.body.error.code], [409, 'MarketplaceWrongState'], 'no dispute to decide')
   })
 })
+
+describe('trade timeline from the database', () => {
+  let t: ApiWorld
+  before(async () => {
+    t = await createApiWorld({ database: 'sqlite' })
+  })
+  after(async () => t.close())
+
+  test('indexed entries say what each step did, as the chain timeline does', async () => {
+    const { trade } = await t.world.buyer.order({ listingId: await t.world.list(), maxPrice: parseEther('500'), token: `0x${'44'.repeat(32)}` })
+    const downloaded = await t.world.storage.confirmDownload(trade)
+    const disputed = await t.world.buyer.confirm(downloaded.trade, 'NotAsDescribed')
+    await t.world.arbitrator.decideDispute(disputed.trade, false)
+    await t.index()
+    const indexed = await json(await t.send('GET', `/v1/trades/${trade.id}/timeline`))
+    assert.equal(indexed.source, 'database')
+    const chain = (await t.world.client.trade(trade.id)).timeline
+    assert.deepEqual(indexed.entries.map((e: any) => e.event), chain.map((e) => e.event))
+    for (const event of ['DisputeOpened', 'DisputeDecided', 'DepositForfeited', 'TradeClosed']) assert.ok(chain.some((e) => e.event === event), event)
+    assert.deepEqual(indexed.entries.map((e: any) => e.summary), chain.map((e) => e.summary))
+    assert.ok(indexed.entries.some((e: any) => e.summary === 'dispute opened: NotAsDescribed'))
+  })
+})

@@ -9,6 +9,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { getTrade, getTradeTimeline } from '../../db/index.ts'
 import { verdicts, type Trade } from '../../sdk/trade.ts'
 import type { Actor, WriteResult } from '../../sdk/BourseClient.ts'
+import { summarizeTradeEvent } from '../../sdk/timeline.ts'
 import { toJson } from '../json.ts'
 import { TradeIdSchema } from '../schemas/common.ts'
 import { errors, jsonBody, jsonResponse, signedErrors, signedSecurity } from '../schemas/openapi.ts'
@@ -93,7 +94,8 @@ export const tradeRoutes: RegisterRoutes = (app, { deps, auth }) => {
       const { tradeId } = c.req.valid('param')
       const indexed = deps.database ? await getTradeTimeline(deps.database.db, tradeId) : []
       if (indexed.length > 0) {
-        return c.json({ tradeId: tradeId.toString(), source: 'database' as const, entries: indexed.map((e) => toJson(e)) }, 200)
+        const entries = indexed.map((e) => ({ ...toJson(e), summary: summarizeTradeEvent(e.event, e.args) }))
+        return c.json({ tradeId: tradeId.toString(), source: 'database' as const, entries }, 200)
       }
       const view = await deps.client.trade(tradeId)
       const entries = view.timeline.map((e) => ({ ...toJson(e), blockNumber: Number(e.blockNumber) }))

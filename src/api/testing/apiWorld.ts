@@ -14,6 +14,8 @@ import type { DatabaseDialect } from '../../db/index.ts'
 import { createTestDatabase, type TestDatabase } from '../../db/testing/testDatabases.ts'
 import { Indexer } from '../../indexer/Indexer.ts'
 import { StorageProvider } from '../../storage/index.ts'
+import { sdkSupervisionChain } from '../../supervision/sdkChain.ts'
+import { SupervisionService } from '../../supervision/SupervisionService.ts'
 import { createWorld, type World, type WorldOptions } from '../../testing/world.ts'
 import { signApiRequest } from '../auth/signApiRequest.ts'
 import { createApi } from '../createApi.ts'
@@ -27,6 +29,8 @@ export interface ApiWorldOptions extends WorldOptions {
   database?: DatabaseDialect | undefined
   /** Run a storage provider with the seller organisation's Storage key. */
   storage?: boolean | undefined
+  /** Run the supervision service (needs `database`): records produced and anchored by `index()`. */
+  supervision?: boolean | undefined
   api?: ApiOptions | undefined
 }
 
@@ -65,6 +69,8 @@ export interface ApiWorld {
     /** Identity and Buyer key of 'epsilon', a local organisation that has not applied yet. */
     newOrg: LocalAccount
     newBuyer: LocalAccount
+    /** The deployer: governance, holder of AllianceCredit's MINTER_ROLE (a local 'operator' key). */
+    governance: LocalAccount
   }
   /** Private keys of the keys whose holder must decrypt or sign outside the node (downloads). */
   privateKeys: { newBuyer: Hex }
@@ -107,6 +113,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     stranger: privateKeyToAccount(generatePrivateKey()),
     newOrg: privateKeyToAccount(generatePrivateKey()),
     newBuyer: privateKeyToAccount(newBuyerKey),
+    governance: acc(world.governance.account),
   }
   const local: LocalKey[] = [
     { account: keys.seller, org: 'alpha', role: 'Seller' },
@@ -119,12 +126,26 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     { account: keys.supervisor, org: 'regulator', role: 'Supervisor' },
     { account: keys.newOrg, org: 'epsilon', role: 'Admin' },
     { account: keys.newBuyer, org: 'epsilon', role: 'Buyer' },
+    { account: keys.governance, org: 'operator', role: 'Admin' },
   ]
   const database = o.database ? await createTestDatabase(o.database) : undefined
   const indexer = database ? new Indexer({ db: database.db, publicClient: world.client.publicClient, deployment: world.deployment }) : undefined
   const storage = o.storage
     ? await StorageProvider.open({ dataDir: dir, masterKey: crypto.getRandomValues(new Uint8Array(32)), client: world.client, actor: world.storage, logger: logger.child({ component: 'storage' }) })
     : undefined
+  const supervision =
+    o.supervision && database
+      ? new SupervisionService({
+          db: database.db,
+          chain: sdkSupervisionChain(world.client, world.platform.account),
+          chainId: world.deployment.chainId,
+          contract: world.deployment.supervision,
+          platformKey: world.platform.address,
+          feeBps: world.deployment.feeBps,
+          windows: world.deployment.windows,
+          producer: { org: world.orgs.platform.address, encryptionKey: world.encryptionKeys.platform.privateKey },
+        })
+      : undefined
   const deps: ApiDeps & { tracker: RequestTracker } = {
     client: world.client,
     keyring: staticKeyring(local),
@@ -133,6 +154,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     database,
     indexer,
     storage,
+    supervision,
     options: o.api,
     tracker: new RequestTracker(),
   }
@@ -162,6 +184,11 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     },
     async index() {
       await indexer?.runOnce()
+      if (supervision) {
+        await supervision.catchUp()
+        await supervision.anchorer.stop({ flush: true })
+        await indexer?.runOnce() // the channels opened and heads committed just now
+      }
     },
     async close() {
       await storage?.close()

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { createPublicClient, createWalletClient, custom, defineChain, type Hex } from 'viem'
-import { ChainLockedError, ForbiddenRpcMethodError, GenesisConflictError, ReplayMismatchError } from '../../errors/chain.ts'
+import { createPublicClient, createWalletClient, custom, defineChain, encodeFunctionData, type Hex } from 'viem'
+import { ChainLockedError, ForbiddenRpcMethodError, GenesisConflictError, ReplayMismatchError, TransactionNotMinedError } from '../../errors/chain.ts'
 import { EmbeddedChain } from './EmbeddedChain.ts'
 import { decodeJournal, encodeFrames } from './journalFormat.ts'
 import { freeGas, signTokenDeploy, signTransfer, testAccount } from './testing/signer.ts'
@@ -101,17 +101,86 @@ describe('EmbeddedChain', () => {
     const { raw, address: token } = await signTokenDeploy(owner, 0, chain.chainId, 10n ** 6n)
     await send(chain, raw)
     const raws = await Promise.all(Array.from({ length: 40 }, (_, i) => signTransfer(owner, i + 1, chain.chainId, token, testAccount(100 + i).address, 1n)))
-    // Signed in nonce order and queued in that order: every one lands, one block each.
+    // Signed in nonce order and queued in that order: every one lands, in that order, the
+    // transactions of one batch in one block.
     const results = await Promise.all(raws.map((r) => send(chain, r)))
     assert.equal(new Set(results).size, 40)
+    const head = chain.headBlock().number
+    assert.ok(head >= 2n && head < 41n, `40 concurrent sends took ${head - 1n} blocks`)
     // A transaction the engine rejects (nonce reused) gets the engine's error and mines nothing.
     await assert.rejects(send(chain, raws[0]!), /nonce/i)
-    assert.equal(chain.headBlock().number, 41n)
+    assert.equal(chain.headBlock().number, head)
     await chain.close()
     const { records } = decodeJournal(await readFile(join(dataDir, 'chain', 'journal.bin')))
-    const blocks = records.filter((r) => r.kind === 'block')
-    assert.equal(blocks.length, 41)
-    assert.deepEqual(blocks.map((b) => (b.kind === 'block' ? b.txs[0] : undefined)), [raw, ...raws])
+    const blocks = records.flatMap((r) => (r.kind === 'block' ? [r] : []))
+    assert.equal(BigInt(blocks.length), head)
+    assert.ok(blocks.every((b) => b.txs.length > 0), 'no empty block')
+    assert.deepEqual(blocks.flatMap((b) => b.txs), [raw, ...raws])
+  })
+
+  it('answers a nonce gap with an error, and keeps nothing of it (no mempool outside the journal)', async () => {
+    const dataDir = await freshDir()
+    const chain = await EmbeddedChain.open({ dataDir })
+    const owner = testAccount(5)
+    const { raw, address: token } = await signTokenDeploy(owner, 0, chain.chainId, 10n)
+    await send(chain, raw)
+    const gap = await signTransfer(owner, 2, chain.chainId, token, testAccount(6).address, 1n)
+    await assert.rejects(send(chain, gap), (err: unknown) => {
+      assert.ok(err instanceof TransactionNotMinedError)
+      assert.equal(err.code, -32000)
+      assert.match(err.shortMessage, /^Nonce too high\. Expected nonce to be 1 but got 2\./)
+      return true
+    })
+    // The block mined for it (empty: the gap is only found by mining) is journaled like any other.
+    assert.ok(chain.headBlock().number <= 2n)
+    const pending = (await rpc(chain, 'eth_getBlockByNumber', ['pending', false])) as { transactions: Hex[] }
+    assert.deepEqual(pending.transactions, [], 'the refused transaction is not waiting in a mempool')
+    // Filling the gap later mines only what was sent later.
+    const filled = (await send(chain, await signTransfer(owner, 1, chain.chainId, token, testAccount(6).address, 1n))) as Hex
+    assert.equal(await rpc(chain, 'eth_getTransactionCount', [owner.address, 'latest']), '0x2')
+    assert.equal(await rpc(chain, 'hardhat_getAutomine', []), true, 'every accepted transaction is mined before it is answered')
+    const head = chain.headBlock()
+    await chain.close()
+    const { records } = decodeJournal(await readFile(join(dataDir, 'chain', 'journal.bin')))
+    assert.deepEqual(records.flatMap((r) => (r.kind === 'block' ? r.txs : [])), [raw, await signTransfer(owner, 1, chain.chainId, token, testAccount(6).address, 1n)])
+    // And the restarted chain is the same chain.
+    const again = await EmbeddedChain.open({ dataDir })
+    try {
+      assert.deepEqual(again.headBlock(), head)
+      const receipt = (await rpc(again, 'eth_getTransactionReceipt', [filled])) as { status: Hex }
+      assert.equal(receipt.status, '0x1')
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('keeps every block within the EIP-1559 gas target, so the base fee stays zero', async () => {
+    const dataDir = await freshDir()
+    const chain = await EmbeddedChain.open({ dataDir })
+    try {
+      const owner = testAccount(7)
+      const { raw, address: token } = await signTokenDeploy(owner, 0, chain.chainId, 10n ** 6n)
+      await send(chain, raw)
+      // Ten transfers declaring 10,000,000 gas each, sent together: at most three fit the
+      // 30,000,000 target of one block.
+      const data = encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [testAccount(8).address, 1n] })
+      const raws = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => owner.signTransaction({ chainId: chain.chainId, nonce: i + 1, to: token, data, gas: 10_000_000n, ...freeGas })),
+      )
+      await Promise.all(raws.map((r) => send(chain, r)))
+      const client = createPublicClient({ transport: custom(chain.provider) })
+      const head = chain.headBlock().number
+      assert.ok(head >= 5n, `ten 10M-gas transactions need at least four blocks, got ${head - 1n}`)
+      for (let n = 2n; n <= head; n++) {
+        const block = await client.getBlock({ blockNumber: n, includeTransactions: true })
+        const declared = block.transactions.reduce((sum, tx) => sum + tx.gas, 0n)
+        assert.ok(declared <= 30_000_000n, `block ${n} declares ${declared} gas`)
+        assert.equal(block.baseFeePerGas, 0n)
+      }
+      assert.equal((await client.getBlock()).baseFeePerGas, 0n)
+    } finally {
+      await chain.close()
+    }
   })
 
   it('refuses state-breaking methods by name, and dev methods unless allowed', async () => {

@@ -1,6 +1,7 @@
 /**
- * The embedded, durable chain: Hardhat 3's EDR engine in process, made durable by a write-ahead
- * journal in `<dataDir>/chain/` (genesis.json, journal.bin, LOCK). See README.md beside this file.
+ * The embedded, durable chain: the EDR engine (Hardhat 3's) in process, made durable by a
+ * write-ahead journal in `<dataDir>/chain/` (genesis.json, journal.bin, LOCK). See README.md
+ * beside this file.
  */
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -111,7 +112,8 @@ export class EmbeddedChain {
       } else if (chainId !== undefined && chainId !== genesis.chainId) {
         throw new GenesisConflictError({ field: 'chainId', existing: String(genesis.chainId), requested: String(chainId) })
       }
-      engine = await createEngine(genesis)
+      // Automine off: replay and the journaling provider mine every block explicitly.
+      engine = await createEngine(genesis, { autoMine: false })
       const request = engine.provider.request.bind(engine.provider)
       const block0 = await getBlockSummary(request, 0n)
       const engineVersion = String(await request({ method: 'web3_clientVersion' }))
@@ -151,7 +153,15 @@ export class EmbeddedChain {
         truncatedBytes: opened.truncatedBytes,
       }
       logger.info({ chainDir, chainId: genesis.chainId, head: head.number, ...startup }, 'embedded chain: open')
-      const journaling = new JournalingProvider({ engine: engine.provider, journal, head, allowDevMethods, logger })
+      const journaling = new JournalingProvider({
+        engine: engine.provider,
+        journal,
+        head,
+        allowDevMethods,
+        logger,
+        blockGasTarget: BigInt(genesis.blockGasLimit) / 2n,
+        transactionGasCap: BigInt(genesis.transactionGasCap),
+      })
       const openEngine = engine
       const openJournal = journal
       return new EmbeddedChain({

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import type { Hex } from 'viem'
 import { JournalCorruptError, JournalMismatchError } from '../../errors/chain.ts'
-import { Journal } from './Journal.ts'
-import type { BlockRecord } from './journalFormat.ts'
+import { Journal, PREALLOCATE_BYTES } from './Journal.ts'
+import { decodeJournal, type BlockRecord } from './journalFormat.ts'
 
 const dirs: string[] = []
 after(async () => {
@@ -34,8 +34,12 @@ describe('Journal', () => {
     assert.deepEqual(first.records, [])
     await first.journal.append([block(1), block(2)])
     await first.journal.append([{ kind: 'clock', offsetSeconds: 60n }, block(3)])
-    assert.equal(first.journal.size, (await stat(path)).size)
     await first.journal.close()
+    // The frames, then only zeros: space written ahead of the next appends.
+    const bytes = await readFile(path)
+    assert.equal(decodeJournal(bytes).validEnd, first.journal.size)
+    assert.ok(bytes.length >= first.journal.size + PREALLOCATE_BYTES / 2, `${bytes.length} bytes in the file`)
+    assert.ok(bytes.subarray(first.journal.size).every((b) => b === 0))
 
     const second = await Journal.open({ path, header })
     assert.deepEqual(second.records, [block(1), block(2), { kind: 'clock', offsetSeconds: 60n }, block(3)])
@@ -46,25 +50,56 @@ describe('Journal', () => {
   })
 
   it('truncates a torn tail on disk, and appends after the last whole record', async () => {
-    const path = await journalPath()
-    const { journal } = await Journal.open({ path, header })
-    await journal.append([block(1)])
-    const goodSize = journal.size
-    await journal.append([block(2)])
-    await journal.close()
-    const bytes = await readFile(path)
-    await writeFile(path, bytes.subarray(0, bytes.length - 7)) // crash in the middle of the last write
+    // A crash in the middle of the last append: the file cut short, or (inside the space
+    // written ahead) the append's last bytes never written.
+    for (const tear of ['cut', 'unwritten'] as const) {
+      const path = await journalPath()
+      const { journal } = await Journal.open({ path, header })
+      await journal.append([block(1)])
+      const goodSize = journal.size
+      await journal.append([block(2)])
+      const end = journal.size
+      await journal.close()
+      const bytes = await readFile(path)
+      const torn = Buffer.from(bytes)
+      torn.fill(0, end - 7)
+      await writeFile(path, tear === 'cut' ? bytes.subarray(0, end - 7) : torn)
 
+      const warnings: string[] = []
+      const logger = { info() {}, error() {}, warn: (_: unknown, msg: string) => void warnings.push(msg) }
+      const reopened = await Journal.open({ path, header, logger })
+      assert.deepEqual(reopened.records, [block(1)], tear)
+      assert.equal(reopened.truncatedBytes, end - 7 - goodSize, tear)
+      assert.equal(reopened.journal.size, goodSize)
+      const after = await readFile(path)
+      assert.ok(after.subarray(0, goodSize).equals(bytes.subarray(0, goodSize)))
+      assert.ok(after.subarray(goodSize).every((b) => b === 0), 'the torn bytes are gone')
+      assert.match(warnings[0]!, /torn tail/)
+      await reopened.journal.append([block(2)])
+      await reopened.journal.close()
+      assert.deepEqual((await Journal.open({ path, header })).records, [block(1), block(2)])
+    }
+  })
+
+  it('treats zeros after the last frame as space written ahead, not as damage', async () => {
+    const path = await journalPath()
+    const { journal } = await Journal.open({ path, header, preallocateBytes: 0 })
+    await journal.append([block(1)])
+    await journal.close()
+    assert.equal((await stat(path)).size, journal.size, 'nothing written ahead when disabled')
+    await appendFile(path, Buffer.alloc(10_000))
     const warnings: string[] = []
     const logger = { info() {}, error() {}, warn: (_: unknown, msg: string) => void warnings.push(msg) }
-    const reopened = await Journal.open({ path, header, logger })
+    const reopened = await Journal.open({ path, header, logger, preallocateBytes: 4096 })
     assert.deepEqual(reopened.records, [block(1)])
-    assert.equal(reopened.truncatedBytes, bytes.length - 7 - goodSize)
-    assert.equal((await stat(path)).size, goodSize)
-    assert.match(warnings[0]!, /torn tail/)
-    await reopened.journal.append([block(2)])
+    assert.equal(reopened.truncatedBytes, 0)
+    assert.deepEqual(warnings, [])
+    // Appends fill the space, and more is written ahead when it runs short.
+    for (let n = 2; n <= 40; n++) await reopened.journal.append([block(n)])
     await reopened.journal.close()
-    assert.deepEqual((await Journal.open({ path, header })).records, [block(1), block(2)])
+    const bytes = await readFile(path)
+    assert.ok(bytes.length > reopened.journal.size && bytes.subarray(reopened.journal.size).every((b) => b === 0))
+    assert.equal((await Journal.open({ path, header })).records.length, 40)
   })
 
   it('refuses a journal damaged in the middle', async () => {

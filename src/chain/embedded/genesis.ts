@@ -3,10 +3,10 @@
  * built with. Written once to `<dataDir>/chain/genesis.json` and read back on every start, so
  * that replaying the journal re-creates byte-identical blocks.
  *
- * Gas is free: the base fee starts at 0 and stays 0, because the transaction gas cap (2^24) is
- * below half the block gas limit, and with automine every block holds one transaction, so no
- * block ever exceeds the EIP-1559 target that would raise the base fee. Members sign with
- * `maxFeePerGas: 0n, maxPriorityFeePerGas: 0n` (or legacy `gasPrice: 0n`) and need no native coin.
+ * Gas is free: the base fee starts at 0 and stays 0, because the journaling provider never puts
+ * more declared gas in one block than the EIP-1559 target (half the block gas limit) that would
+ * raise it (see mineBatch.ts). Members sign with `maxFeePerGas: 0n, maxPriorityFeePerGas: 0n`
+ * (or legacy `gasPrice: 0n`) and need no native coin.
  */
 import { stat, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -120,7 +120,8 @@ export async function writeGenesis(chainDir: string, genesis: Genesis): Promise<
 
 /**
  * The Hardhat 3 `edr-simulated` network config that reproduces this genesis. No accounts are
- * owned (unlocked): the chain only accepts raw signed transactions.
+ * owned (unlocked): the chain only accepts raw signed transactions. The node drives EDR directly
+ * (engine.ts) with the same settings; engine.test.ts checks both build the same blocks.
  *
  * @example
  * const hre = await createHardhatRuntimeEnvironment({ networks: { default: hardhatNetworkConfig(genesis) } }, {}, cwd)

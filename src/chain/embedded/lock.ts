@@ -3,6 +3,7 @@
  */
 import { open, readFile, unlink } from 'node:fs/promises'
 import { ChainLockedError } from '../../errors/chain.ts'
+import { processAlive } from '../../platform/processAlive.ts'
 
 /** A held lock; `release()` removes the lock file. */
 export type DirectoryLock = { path: string; release(): Promise<void> }
@@ -41,7 +42,7 @@ export async function acquireLock(path: string): Promise<DirectoryLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10)
       // Our own pid in the file is stale unless this process holds the lock (containers reuse pid 1).
-      const live = pid === process.pid ? heldHere.has(path) : Number.isInteger(pid) && pid > 0 && isAlive(pid)
+      const live = pid === process.pid ? heldHere.has(path) : processAlive(pid)
       if (live) throw new ChainLockedError({ lockPath: path, pid })
       await unlink(path).catch(() => undefined) // stale: its process is gone (or the file was torn)
     }
@@ -49,11 +50,3 @@ export async function acquireLock(path: string): Promise<DirectoryLock> {
   throw new ChainLockedError({ lockPath: path, pid: -1 })
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}

@@ -55,7 +55,8 @@ export async function replayJournal({
     expectedNumber++
   }
 
-  await request({ method: 'evm_setAutomine', params: [false] })
+  const automine = (await request({ method: 'hardhat_getAutomine' })) === true
+  if (automine) await request({ method: 'evm_setAutomine', params: [false] })
   try {
     for (let start = 0; start < total; start += chunkSize) {
       const chunk = blocks.slice(start, start + chunkSize)
@@ -75,7 +76,7 @@ export async function replayJournal({
       onProgress?.(start + chunk.length, total)
     }
   } finally {
-    await request({ method: 'evm_setAutomine', params: [true] })
+    if (automine) await request({ method: 'evm_setAutomine', params: [true] })
   }
 
   const head = blocks[total - 1]!

@@ -16,9 +16,11 @@ export type RpcBlockSummary = { number: string; hash: `0x${string}`; timestamp: 
  *
  * @example
  * const block = await getBlockSummary(request, 0n)
+ * const head = await getBlockSummary(request, 'latest')
  */
-export async function getBlockSummary(request: RequestFn, n: bigint): Promise<RpcBlockSummary> {
-  const block = (await request({ method: 'eth_getBlockByNumber', params: [`0x${n.toString(16)}`, false] })) as RpcBlockSummary | null
+export async function getBlockSummary(request: RequestFn, n: bigint | 'latest'): Promise<RpcBlockSummary> {
+  const tag = n === 'latest' ? n : `0x${n.toString(16)}`
+  const block = (await request({ method: 'eth_getBlockByNumber', params: [tag, false] })) as RpcBlockSummary | null
   if (!block) throw new Error(`block ${n} does not exist`)
   return block
 }

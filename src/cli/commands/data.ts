@@ -7,82 +7,23 @@
  *   the delivery decrypted and checked against the listing's on-chain content hash
  *   (src/storage `receiveAsset`), then renamed into place — or no file at all.
  * Both show progress bars on stderr; neither holds more than a few chunks of the file in memory.
- * `orderThroughApi` is `bourse order` when the node serves the API (POST /v1/orders).
+ * (`bourse import`, the third data-moving command, is ./import.ts.)
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import type { Hex, LocalAccount } from 'viem'
-import { ApiResponseError } from '../../errors/api.ts'
+import type { Hex } from 'viem'
 import { BaseError } from '../../errors/base.ts'
 import { UsageError } from '../../errors/node.ts'
-import { writeFileAtomic } from '../../identity/atomicFile.ts'
-import { tradeStates, type Trade } from '../../sdk/trade.ts'
+import { tradeStates } from '../../sdk/trade.ts'
 import { receiveAsset, serializeDownloadRequest, signDownloadRequest } from '../../storage/index.ts'
-import { CliContext, type CliApi } from '../context.ts'
+import { withDeposit } from '../backend/ApiBackend.ts'
+import { CliContext } from '../context.ts'
 import { addListingTermOptions, parseListingTerms, type ListingTermOptions } from '../listingTerms.ts'
 import { tradeIdHex } from '../output.ts'
 import { parseTradeId, parseUint } from '../parse.ts'
 import { abortOnInterrupt, byteProgress, explained, formatBytes, responseError, sha256File, uploadFile, type ByteProgress } from '../transfer.ts'
-
-/**
- * Runs a signed call that moves credits; when the contract says the token allowance is what is
- * missing, deposits that amount first (POST /v1/balances/deposit) and runs it again — a call
- * refused for any other reason changes nothing on chain (compare src/cli/allowance.ts).
- */
-async function withDeposit<T>(api: CliApi, as: LocalAccount, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    if (!(err instanceof ApiResponseError) || err.code !== 'ERC20InsufficientAllowance' || typeof err.args?.needed !== 'string') throw err
-    await api.call('POST', '/v1/balances/deposit', { as, body: { amount: err.args.needed } })
-    return call()
-  }
-}
-
-/** The API's trade record (strings for uint256) -> the SDK's. */
-function fromTradeJson(t: Record<string, any>): Trade {
-  return {
-    id: BigInt(t.id),
-    listingId: BigInt(t.listingId),
-    buyer: t.buyer,
-    seller: t.seller,
-    storageProvider: t.storageProvider,
-    arbitrator: t.arbitrator,
-    price: BigInt(t.price),
-    buyerDeposit: BigInt(t.buyerDeposit),
-    sellerDeposit: BigInt(t.sellerDeposit),
-    category: t.category,
-    round: t.round,
-    state: t.state,
-    sellerDepositSource: t.sellerDepositSource,
-    deadline: t.deadline,
-    tokenCommitment: t.tokenCommitment,
-  }
-}
-
-/**
- * `bourse order` through the node's API: POST /v1/orders (the node generates the download
- * token and returns it once); the token is saved where the CLI keeps tokens
- * (`<dataDir>/tokens/<tradeId>.json`), so `bourse download` finds it.
- *
- * @example
- * const { trade, hash } = await orderThroughApi(ctx, api, 'beta', 1n, parseCredits('200'))
- */
-export async function orderThroughApi(ctx: CliContext, api: CliApi, orgName: string, listingId: bigint, maxPrice: bigint): Promise<{ trade: Trade; hash: Hex; gasUsed: bigint }> {
-  const buyer = (await ctx.org(orgName)).key('Buyer')
-  const body = { listingId: listingId.toString(), maxPrice: maxPrice.toString() }
-  try {
-    const r = await withDeposit(api, buyer, () => api.call<{ trade: Record<string, any>; token: Hex; tx: { hash: Hex; gasUsed: string } }>('POST', '/v1/orders', { as: buyer, body }))
-    const trade = fromTradeJson(r.trade)
-    await mkdir(ctx.dataDir.tokens, { recursive: true, mode: 0o700 })
-    await writeFileAtomic(ctx.dataDir.token(trade.id), `${JSON.stringify({ tradeId: tradeIdHex(trade.id), token: r.token })}\n`)
-    return { trade, hash: r.tx.hash, gasUsed: BigInt(r.tx.gasUsed) }
-  } catch (err) {
-    throw explained(err)
-  }
-}
 
 /** The download token `bourse order` saved for a trade. */
 function readToken(ctx: CliContext, tradeId: bigint): Hex {

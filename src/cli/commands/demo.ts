@@ -56,9 +56,9 @@ export async function runDemo(ctx: CliContext, o: { keep?: boolean }): Promise<R
       const delta = (await createOrganisation(dataDir, 'delta', 'Delta Arbitration')).org
       const regulator = await demoCtx.org('regulator')
       const supervisor = client.as(regulator.key('Supervisor'))
-      await joinAlliance(client, supervisor, { name: 'Alpha Retail', admin: alpha.admin, keys: { Seller: alpha.key('Seller'), Storage: alpha.key('Storage') } })
-      await joinAlliance(client, supervisor, { name: 'Beta Shop', admin: beta.admin, keys: { Buyer: beta.key('Buyer') } })
-      await joinAlliance(client, supervisor, { name: 'Delta Arbitration', admin: delta.admin, keys: { Arbitrator: delta.key('Arbitrator') } })
+      await joinAlliance(client, supervisor, { name: 'Alpha Retail', admin: alpha.admin, keys: { Seller: alpha.key('Seller'), Storage: alpha.key('Storage') }, encryptionPublicKey: alpha.encryptionKey.publicKey })
+      await joinAlliance(client, supervisor, { name: 'Beta Shop', admin: beta.admin, keys: { Buyer: beta.key('Buyer') }, encryptionPublicKey: beta.encryptionKey.publicKey })
+      await joinAlliance(client, supervisor, { name: 'Delta Arbitration', admin: delta.admin, keys: { Arbitrator: delta.key('Arbitrator') }, encryptionPublicKey: delta.encryptionKey.publicKey })
       say('   each applied with its roles, the regulator (supervisor) admitted it, and it bound one key per role')
 
       const seller = client.as(alpha.key('Seller'))

@@ -1,24 +1,18 @@
 /**
  * `bourse org …` (local organisations and their keys) and `bourse member …` (the alliance:
- * apply, admit, suspend, reinstate, bind keys).
+ * apply, admit, suspend, reinstate, bind keys, show) — through the node's API when it runs
+ * one, else over JSON-RPC (`ctx.backend()`); keystores are always local.
  */
 import type { Command } from 'commander'
-import { roles, type Role } from '../../identity/roles.ts'
+import type { Role } from '../../identity/roles.ts'
 import { createOrganisation, listOrganisations } from '../../node/organisations.ts'
+import { publishEncryptionKeyIfChanged } from '../../sdk/supervision.ts'
 import { CliContext } from '../context.ts'
 import { parseRoles } from '../parse.ts'
 
-const statusNames = ['None', 'Applied', 'Admitted', 'Suspended'] as const
-
-function rolesOf(mask: bigint): Role[] {
-  return roles.filter((_r, i) => (mask >> BigInt(i)) & 1n)
-}
-
-/** Applies for `name` with `wanted` roles, and binds a key for each of them. */
+/** Applies for `name` with `wanted` roles (its identity key signs). */
 async function apply(ctx: CliContext, name: string, wanted: Role[]) {
-  const admin = await ctx.admin(name)
-  await admin.applyForMembership(name, wanted)
-  return admin
+  return ctx.backend().applyForMembership(name, wanted)
 }
 
 export function memberCommands(program: Command): void {
@@ -36,7 +30,9 @@ export function memberCommands(program: Command): void {
       if (!ctx.out.json) ctx.out.step(`recovery words (write them down, shown once):\n  ${mnemonic}`)
       if (wanted) {
         await apply(ctx, name, wanted)
-        ctx.out.step(`applied for membership with roles ${wanted.join(', ')}; a supervisor must now admit it: bourse member admit ${name}`)
+        // Supervision channel keys are wrapped to this key (src/supervision/README.md).
+        await publishEncryptionKeyIfChanged(await ctx.client(), created.admin, created.encryptionKey.publicKey)
+        ctx.out.step(`applied for membership with roles ${wanted.join(', ')} and published its encryption key; a supervisor must now admit it: bourse member admit ${name}`)
       }
       ctx.out.result({ name, identity: created.admin.address, keys: created.addresses(), applied: wanted ?? [] }, (v) =>
         Object.entries(v.keys as Record<string, string>).map(([r, a]) => `  ${r.padEnd(10)} ${a}`).join('\n'),
@@ -70,8 +66,8 @@ export function memberCommands(program: Command): void {
     .action(async (name: string, o: { roles: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
       const wanted = parseRoles(o.roles)
-      const admin = await apply(ctx, name, wanted)
-      ctx.out.result({ org: admin.address, roles: wanted }, (v) => `${name} (${v.org}) applied for ${v.roles.join(', ')}; next: bourse member admit ${name} --as <supervisor org>`)
+      const applied = await apply(ctx, name, wanted)
+      ctx.out.result({ org: applied.org, roles: wanted }, (v) => `${name} (${v.org}) applied for ${v.roles.join(', ')}; next: bourse member admit ${name} --as <supervisor org>`)
     })
   member
     .command('admit <org>')
@@ -80,10 +76,9 @@ export function memberCommands(program: Command): void {
     .action(async (target: string, o: { as?: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
       const supervisorOrg = o.as ?? ctx.dataDir.readConfig().operator
-      const supervisor = await ctx.actor(supervisorOrg, 'Supervisor')
       const address = await ctx.orgAddress(target)
-      const r = await supervisor.admit(address)
-      const bound = await bindAll(ctx, target)
+      const r = await ctx.backend().admit(supervisorOrg, address)
+      const bound = await ctx.backend().bindMissingKeys(target)
       ctx.out.result({ org: address, tx: r.hash, boundKeys: bound }, (v) => `admitted ${target} (${v.org})${v.boundKeys.length ? `; bound keys: ${v.boundKeys.join(', ')}` : ''}`)
     })
   member
@@ -91,7 +86,7 @@ export function memberCommands(program: Command): void {
     .description('bind the current function key of every role the local organisation holds (also after `bourse org rotate`)')
     .action(async (name: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const bound = await bindAll(ctx, name)
+      const bound = await ctx.backend().bindMissingKeys(name)
       ctx.out.result({ bound }, (v) => (v.bound.length ? `bound keys: ${v.bound.join(', ')}` : 'all keys already bound'))
     })
   for (const action of ['suspend', 'reinstate'] as const) {
@@ -102,9 +97,9 @@ export function memberCommands(program: Command): void {
       .option('--reason <text>', 'why (recorded on chain)', 'supervisor decision')
       .action(async (target: string, o: { as?: string; reason: string }, cmd: Command) => {
         const ctx = CliContext.of(cmd)
-        const supervisor = await ctx.actor(o.as ?? ctx.dataDir.readConfig().operator, 'Supervisor')
+        const supervisorOrg = o.as ?? ctx.dataDir.readConfig().operator
         const address = await ctx.orgAddress(target)
-        const r = action === 'suspend' ? await supervisor.suspend(address, o.reason) : await supervisor.reinstate(address)
+        const r = action === 'suspend' ? await ctx.backend().suspend(supervisorOrg, address, o.reason) : await ctx.backend().reinstate(supervisorOrg, address)
         ctx.out.result({ org: address, tx: r.hash }, () => `${action === 'suspend' ? 'suspended' : 'reinstated'} ${target}`)
       })
   }
@@ -113,33 +108,10 @@ export function memberCommands(program: Command): void {
     .description('an organisation\'s status, roles and bound keys')
     .action(async (target: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const client = await ctx.client()
       const address = await ctx.orgAddress(target)
-      const m = await client.member(address)
-      const granted = rolesOf(m.rolesMask)
-      const keys = Object.fromEntries(await Promise.all(granted.map(async (r) => [r, await client.keyOf(address, r)])))
-      ctx.out.result({ org: address, status: statusNames[m.status], roles: granted, keys }, (v) =>
+      const m = await ctx.backend().member(address)
+      ctx.out.result({ org: address, status: m.status, roles: m.roles, keys: m.keys }, (v) =>
         [`${target} ${v.org}: ${v.status}`, ...Object.entries(v.keys as Record<string, string>).map(([r, k]) => `  ${r.padEnd(10)} ${k}`)].join('\n'),
       )
     })
-}
-
-/** Binds every granted role's current key of a local organisation that is not bound yet. */
-async function bindAll(ctx: CliContext, name: string): Promise<Role[]> {
-  let org
-  try {
-    org = await ctx.org(name)
-  } catch {
-    return [] // not a local organisation: it binds its own keys
-  }
-  const client = await ctx.client()
-  const { rolesMask } = await client.member(org.admin.address)
-  const bound: Role[] = []
-  for (const role of rolesOf(rolesMask)) {
-    const current = await client.keyOf(org.admin.address, role)
-    if (current.toLowerCase() === org.key(role).address.toLowerCase()) continue
-    await client.as(org.admin).bindKey(role, org.key(role).address)
-    bound.push(role)
-  }
-  return bound
 }

@@ -1,10 +1,10 @@
 /**
  * `bourse mint`, `deposit`, `withdraw`, `balance`: the alliance credit and internal
- * marketplace balances (pull payments).
+ * marketplace balances (pull payments) — through the node's API when it runs one (balances
+ * from its indexer), else over JSON-RPC (`ctx.backend()`).
  */
 import type { Command } from 'commander'
-import type { Address } from 'viem'
-import { roles } from '../../identity/roles.ts'
+import type { BalanceRow } from '../backend/MarketBackend.ts'
 import { listOrganisations } from '../../node/organisations.ts'
 import { CliContext } from '../context.ts'
 import { credits } from '../output.ts'
@@ -19,8 +19,7 @@ export function moneyCommands(program: Command): void {
       const ctx = CliContext.of(cmd)
       const value = parseCredits(amount)
       const to = await ctx.roleKey(target, parseRole(o.role))
-      const governance = await ctx.admin(ctx.dataDir.readConfig().operator)
-      const r = await governance.mint(to, value)
+      const r = await ctx.backend().mint(ctx.dataDir.readConfig().operator, to, value)
       ctx.out.result({ to, amount: value, tx: r.hash }, (v) => `minted ${credits(v.amount)} to ${target} (${v.to})`)
     })
   program
@@ -31,10 +30,8 @@ export function moneyCommands(program: Command): void {
     .action(async (amount: string, o: { org: string; role: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
       const value = parseCredits(amount)
-      const actor = await ctx.actor(o.org, parseRole(o.role))
-      await actor.approve(value)
-      const r = await actor.deposit(value)
-      ctx.out.result({ account: actor.address, amount: value, tx: r.hash }, (v) => `deposited ${credits(v.amount)} for ${v.account}`)
+      const r = await ctx.backend().deposit(o.org, parseRole(o.role), value)
+      ctx.out.result({ account: r.account, amount: value, tx: r.hash }, (v) => `deposited ${credits(v.amount)} for ${v.account}`)
     })
   program
     .command('withdraw <amount>')
@@ -43,28 +40,18 @@ export function moneyCommands(program: Command): void {
     .option('--role <role>', 'which key', 'seller')
     .action(async (amount: string, o: { org: string; role: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const actor = await ctx.actor(o.org, parseRole(o.role))
-      const value = amount === 'all' ? (await actor.client.balances(actor.address)).available : parseCredits(amount)
-      const r = await actor.withdraw(value)
-      ctx.out.result({ account: actor.address, amount: value, tx: r.hash }, (v) => `withdrew ${credits(v.amount)} to ${v.account}`)
+      const role = parseRole(o.role)
+      const r = await ctx.backend().withdraw(o.org, role, amount === 'all' ? 'all' : parseCredits(amount))
+      ctx.out.result({ account: r.account, amount: r.amount, tx: r.hash }, (v) => `withdrew ${credits(v.amount)} to ${v.account}`)
     })
   program
     .command('balance [org]')
     .description('token and marketplace balances of every key of a local organisation (default: all local organisations)')
     .action(async (target: string | undefined, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const client = await ctx.client()
       const names = target ? [target] : listOrganisations(ctx.dataDir)
-      const rows: { org: string; role: string; address: Address; tokens: bigint; available: bigint; locked: bigint }[] = []
-      for (const name of names) {
-        const org = await ctx.org(name)
-        for (const role of roles) {
-          const address = org.key(role).address
-          const b = await client.balances(address)
-          if (b.tokens + b.available + b.locked > 0n || target) rows.push({ org: name, role, address, tokens: b.tokens, available: b.available, locked: b.locked })
-        }
-      }
-      ctx.out.result(rows, (v: typeof rows) =>
+      const rows = await ctx.backend().balances(names, Boolean(target))
+      ctx.out.result(rows, (v: BalanceRow[]) =>
         v.length === 0
           ? 'no balances'
           : [`${'org'.padEnd(14)} ${'role'.padEnd(10)} ${'tokens'.padStart(14)} ${'available'.padStart(14)} ${'locked'.padStart(14)}`,

@@ -6,7 +6,7 @@ import { openSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, Option } from 'commander'
 import cliProgress from 'cli-progress'
-import { UsageError } from '../../errors/node.ts'
+import { NodeAlreadyRunningError, NodeDidNotStopError, UsageError } from '../../errors/node.ts'
 import { BourseNode, runningNode } from '../../node/BourseNode.ts'
 import type { DataDir, NodeConfig } from '../../node/dataDir.ts'
 import { createOrganisation } from '../../node/organisations.ts'
@@ -139,7 +139,7 @@ async function up(ctx: CliContext, o: UpOptions): Promise<void> {
 /** Starts `bourse up` as a background process logging to <dataDir>/node.log. */
 async function detach(ctx: CliContext, o: UpOptions): Promise<void> {
   const running = runningNode(ctx.dataDir)
-  if (running) throw new UsageError(`A node (pid ${running.pid}) already runs for ${ctx.dataDir.root}.`)
+  if (running) throw new NodeAlreadyRunningError({ dataDir: ctx.dataDir.root, pid: running.pid })
   const logFile = join(ctx.dataDir.root, 'node.log')
   const out = openSync(logFile, 'a')
   const args = [
@@ -173,6 +173,7 @@ async function stop(ctx: CliContext): Promise<void> {
   }
   process.kill(info.pid, 'SIGTERM')
   for (let i = 0; i < 300 && runningNode(ctx.dataDir); i++) await new Promise((r) => setTimeout(r, 100))
+  if (runningNode(ctx.dataDir)) throw new NodeDidNotStopError({ pid: info.pid, logFile: join(ctx.dataDir.root, 'node.log'), seconds: 30 })
   ctx.out.result({ stopped: true, pid: info.pid }, (v) => `stopped node (pid ${v.pid})`)
 }
 

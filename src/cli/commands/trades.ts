@@ -1,22 +1,23 @@
 /**
  * The trade protocol from the terminal: list, challenge, order, accept, confirm-download,
- * confirm, decide, timeout, and `trade show` with a trade's full history.
+ * confirm, decide, timeout, and `trade show` with a trade's full history — through the node's
+ * API when it runs one (reads from its indexer), else over JSON-RPC (`ctx.backend()`). The
+ * challenge is made and answered locally (randomness, a signature by the seller's key); only
+ * its check asks the chain.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { toHex, type Hex } from 'viem'
 import { UsageError } from '../../errors/node.ts'
-import { writeFileAtomic } from '../../identity/atomicFile.ts'
 import { signOwnershipProof } from '../../identity/signing.ts'
+import { readDeployment } from '../../node/deployment.ts'
 import type { ListingView } from '../../sdk/BourseClient.ts'
 import { tradeStates, type Trade, type VerdictName } from '../../sdk/trade.ts'
-import { withAllowance } from '../allowance.ts'
 import { CliContext } from '../context.ts'
 import { addListingTermOptions, parseListingTerms, type ListingTermOptions } from '../listingTerms.ts'
 import { credits, tradeIdHex } from '../output.ts'
 import { parseBytes32, parseCredits, parsePositiveInt, parseTradeId } from '../parse.ts'
-import { orderThroughApi } from './data.ts'
 
 async function sha256File(path: string): Promise<Hex> {
   if (!existsSync(path)) throw new UsageError(`--file: ${path} does not exist.`)
@@ -60,17 +61,6 @@ const showListing = (l: ListingView) =>
     `  storage ${l.storageProvider}   arbitrator ${l.arbitrator}`,
   ].join('\n')
 
-/** `bourse order` over JSON-RPC: a fresh token, its hash committed on chain, the token saved in `<dataDir>/tokens/`. */
-async function orderOverRpc(ctx: CliContext, orgName: string, listingId: bigint, maxPrice: bigint) {
-  const buyer = await ctx.actor(orgName, 'Buyer')
-  const terms = await buyer.client.listing(listingId)
-  const token = toHex(randomBytes(32))
-  const r = await withAllowance(buyer, () => buyer.order({ listingId, maxPrice, token, terms }))
-  mkdirSync(ctx.dataDir.tokens, { recursive: true, mode: 0o700 })
-  await writeFileAtomic(ctx.dataDir.token(r.trade.id), `${JSON.stringify({ tradeId: tradeIdHex(r.trade.id), token })}\n`)
-  return r
-}
-
 export function tradeCommands(program: Command): void {
   addListingTermOptions(
     program
@@ -85,14 +75,14 @@ export function tradeCommands(program: Command): void {
       if (!o.file === !o.contentHash) throw new UsageError('give exactly one of --file and --content-hash')
       const contentHash = o.file ? await sha256File(o.file) : parseBytes32(o.contentHash!, '--content-hash')
       const terms = await parseListingTerms(ctx, o)
-      const seller = await ctx.actor(o.org, 'Seller')
+      await ctx.org(o.org) // a clear error for an unknown organisation before anything else
       const input = {
         ...terms,
         contentHash,
         storageProvider: terms.storageProvider ?? (await ctx.roleKey(nodeStorageOrg(ctx), 'Storage')),
         standingDeposit: terms.standingDeposit ?? terms.sellerDeposit * 5n,
       }
-      const r = await withAllowance(seller, () => seller.list(input))
+      const r = await ctx.backend().list(o.org, input)
       ctx.out.result({ listingId: r.listingId, contentHash, tx: r.hash, gasUsed: r.gasUsed }, (v) => `listed as listing ${v.listingId} (content ${v.contentHash})`)
     })
 
@@ -101,7 +91,7 @@ export function tradeCommands(program: Command): void {
     .command('show <id>')
     .action(async (id: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const l = await (await ctx.client()).listing(BigInt(parsePositiveInt(id, 'listing id')))
+      const l = await ctx.backend().listing(BigInt(parsePositiveInt(id, 'listing id')))
       ctx.out.result(l, showListing)
     })
   listing
@@ -109,10 +99,7 @@ export function tradeCommands(program: Command): void {
     .description('every listing on chain')
     .action(async (_o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const client = await ctx.client()
-      const n = await client.listingCount()
-      const all: ListingView[] = []
-      for (let i = 1n; i <= n; i++) all.push(await client.listing(i))
+      const all = await ctx.backend().listings()
       ctx.out.result(all, (v: ListingView[]) => (v.length ? v.map(showListing).join('\n') : 'no listings'))
     })
   listing
@@ -120,7 +107,7 @@ export function tradeCommands(program: Command): void {
     .requiredOption('--org <org>', 'local seller organisation')
     .action(async (id: string, o: { org: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const r = await (await ctx.actor(o.org, 'Seller')).closeListing(BigInt(parsePositiveInt(id, 'listing id')))
+      const r = await ctx.backend().closeListing(o.org, BigInt(parsePositiveInt(id, 'listing id')))
       ctx.out.result({ tx: r.hash }, () => `closed listing ${id}; its standing deposit can be released after the longest trade lifetime`)
     })
   listing
@@ -128,7 +115,7 @@ export function tradeCommands(program: Command): void {
     .requiredOption('--org <org>', 'local seller organisation')
     .action(async (id: string, o: { org: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const r = await (await ctx.actor(o.org, 'Seller')).releaseStanding(BigInt(parsePositiveInt(id, 'listing id')))
+      const r = await ctx.backend().releaseStanding(o.org, BigInt(parsePositiveInt(id, 'listing id')))
       ctx.out.result({ tx: r.hash }, () => `released the standing deposit of listing ${id}`)
     })
 
@@ -147,12 +134,13 @@ export function tradeCommands(program: Command): void {
     .requiredOption('--org <org>', 'local seller organisation')
     .action(async (id: string, value: string, o: { org: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const client = await ctx.client()
+      // A signature by the local key only: the deployment names the EIP-712 domain, no node is asked.
+      const deployment = readDeployment(ctx.dataDir)
       const org = await ctx.org(o.org)
       const signature = await signOwnershipProof({
         account: org.key('Seller'),
-        chainId: client.deployment.chainId,
-        marketplace: client.deployment.marketplace,
+        chainId: deployment.chainId,
+        marketplace: deployment.marketplace,
         listingId: BigInt(parsePositiveInt(id, 'listing id')),
         challenge: parseBytes32(value, 'challenge'),
       })
@@ -163,8 +151,8 @@ export function tradeCommands(program: Command): void {
     .description('check the seller\'s answer on chain')
     .action(async (id: string, value: string, signature: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      if (!/^0x[0-9a-fA-F]+$/.test(signature)) throw new UsageError(`signature: "${signature}" is not hex.`)
-      const ok = await (await ctx.client()).verifyOwnership(BigInt(parsePositiveInt(id, 'listing id')), parseBytes32(value, 'challenge'), signature as Hex)
+      if (!/^0x([0-9a-fA-F]{2}){1,1024}$/.test(signature)) throw new UsageError(`signature: "${signature}" is not a signature in hex (0x followed by whole bytes).`)
+      const ok = await ctx.backend().verifyOwnership(BigInt(parsePositiveInt(id, 'listing id')), parseBytes32(value, 'challenge'), signature as Hex)
       ctx.out.result({ owner: ok }, (v) => (v.owner ? 'verified: the listing\'s seller signed this challenge' : 'NOT verified: this signature is not the listing seller\'s'))
       if (!ok) process.exitCode = 1
     })
@@ -178,9 +166,9 @@ export function tradeCommands(program: Command): void {
       const ctx = CliContext.of(cmd)
       const listingId = BigInt(parsePositiveInt(id, 'listing id'))
       const maxPrice = parseCredits(o.maxPrice, '--max-price')
-      // Through the node's API when it serves one (POST /v1/orders; the node generates the token), else over JSON-RPC.
-      const api = ctx.runningApi()
-      const r = api ? await orderThroughApi(ctx, api, o.org, listingId, maxPrice) : await orderOverRpc(ctx, o.org, listingId, maxPrice)
+      await ctx.org(o.org)
+      // Through the node's API (POST /v1/orders: the node generates the token), else over JSON-RPC.
+      const r = await ctx.backend().order(o.org, listingId, maxPrice)
       ctx.out.result({ ...describeTrade(r.trade), tx: r.hash, gasUsed: r.gasUsed }, (v) =>
         `ordered: trade ${v.id} at ${credits(v.price)} (round ${v.round}), state ${v.state}\nyour download token is saved in ${ctx.dataDir.token(r.trade.id)}`)
     })
@@ -194,16 +182,12 @@ export function tradeCommands(program: Command): void {
 
   tradeCommand('accept', 'the seller accepts an order, locking its deposit', 'seller').action(async (id: string, o: { org: string }, cmd: Command) => {
     const ctx = CliContext.of(cmd)
-    const seller = await ctx.actor(o.org, 'Seller')
-    const { trade } = await seller.client.trade(parseTradeId(id))
-    const r = await withAllowance(seller, () => seller.accept(trade))
+    const r = await ctx.backend().accept(o.org, parseTradeId(id))
     ctx.out.result({ ...describeTrade(r.trade), tx: r.hash }, (v) => `accepted trade ${v.id}: ${v.state}`)
   })
   tradeCommand('confirm-download', 'the storage provider confirms the buyer\'s download', 'storage provider').action(async (id: string, o: { org: string }, cmd: Command) => {
     const ctx = CliContext.of(cmd)
-    const storage = await ctx.actor(o.org, 'Storage')
-    const { trade } = await storage.client.trade(parseTradeId(id))
-    const r = await storage.confirmDownload(trade)
+    const r = await ctx.backend().confirmDownload(o.org, parseTradeId(id))
     ctx.out.result({ ...describeTrade(r.trade), tx: r.hash }, (v) => `download confirmed for trade ${v.id}: ${v.state} until ${v.deadline}`)
   })
   program
@@ -214,9 +198,7 @@ export function tradeCommands(program: Command): void {
       const ctx = CliContext.of(cmd)
       const v = verdictArg[verdict]
       if (!v) throw new UsageError(`verdict: "${verdict}" is not one of ${Object.keys(verdictArg).join(', ')}.`)
-      const buyer = await ctx.actor(o.org, 'Buyer')
-      const { trade } = await buyer.client.trade(parseTradeId(id))
-      const r = await buyer.confirm(trade, v)
+      const r = await ctx.backend().confirm(o.org, parseTradeId(id), v)
       ctx.out.result({ ...describeTrade(r.trade), closed: r.closed, tx: r.hash }, (x) => `trade ${x.id}: ${x.state}${x.closed ? '' : ' (waiting for the arbitrator)'}`)
     })
   program
@@ -228,9 +210,7 @@ export function tradeCommands(program: Command): void {
     .action(async (id: string, o: { org: string; buyerRight?: boolean; buyerWrong?: boolean }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
       if (Boolean(o.buyerRight) === Boolean(o.buyerWrong)) throw new UsageError('give exactly one of --buyer-right and --buyer-wrong')
-      const arbitrator = await ctx.actor(o.org, 'Arbitrator')
-      const { trade } = await arbitrator.client.trade(parseTradeId(id))
-      const r = await arbitrator.decideDispute(trade, Boolean(o.buyerRight))
+      const r = await ctx.backend().decide(o.org, parseTradeId(id), Boolean(o.buyerRight))
       ctx.out.result({ ...describeTrade(r.trade), tx: r.hash }, (x) => `decided trade ${x.id}: ${x.state}`)
     })
   program
@@ -239,10 +219,7 @@ export function tradeCommands(program: Command): void {
     .option('--org <org>', 'local organisation paying for the transaction (any key)')
     .action(async (id: string, o: { org?: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const org = await ctx.org(o.org ?? ctx.dataDir.readConfig().operator)
-      const actor = (await ctx.client()).as(org.admin)
-      const { trade } = await actor.client.trade(parseTradeId(id))
-      const r = await actor.resolveTimeout(trade)
+      const r = await ctx.backend().timeout(o.org ?? ctx.dataDir.readConfig().operator, parseTradeId(id))
       ctx.out.result({ ...describeTrade(r.trade), tx: r.hash }, (x) => `trade ${x.id} timed out: ${x.state}`)
     })
 
@@ -252,7 +229,7 @@ export function tradeCommands(program: Command): void {
     .description('a trade\'s record and full on-chain history')
     .action(async (id: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const view = await (await ctx.client()).trade(parseTradeId(id))
+      const view = await ctx.backend().trade(parseTradeId(id))
       const tokenFile = ctx.dataDir.token(view.trade.id)
       const hasToken = existsSync(tokenFile) && JSON.parse(readFileSync(tokenFile, 'utf8')).token
       ctx.out.result({ ...describeTrade(view.trade), open: view.open, record: view.trade, timeline: view.timeline, tokenHeldLocally: Boolean(hasToken) }, (v) =>

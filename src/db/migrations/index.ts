@@ -4,8 +4,10 @@
  */
 import type { Migration } from 'kysely'
 import * as initial from './0001_initial.ts'
+import * as supervision from './0002_supervision.ts'
 
 /** Every migration by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_supervision': supervision,
 }

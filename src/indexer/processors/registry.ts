@@ -9,6 +9,7 @@ import { keyBound, keyUnbound, memberAdmitted, memberApplied, memberReinstated, 
 import { transfer } from './credit.ts'
 import { listed, listingClosed, standingDepositChanged, standingDepositReleased } from './listings.ts'
 import { categoryConfigured, pricingSupplyUpdated, roundOpened, supplyRecorded, supplyRemoved } from './pricing.ts'
+import { channelOpened, encryptionKeyPublished, headsCommitted, oversightChanged, supervisorJoined } from './supervision.ts'
 import { depositForfeited, disputeDecided, disputeOpened, tradeClosed, tradeOpened, tradeUpdated } from './trades.ts'
 import type { ProcessorRegistry } from './types.ts'
 
@@ -59,5 +60,12 @@ export const processors: ProcessorRegistry = {
     SupplyRecorded: supplyRecorded,
     SupplyRemoved: supplyRemoved,
     PricingSupplyUpdated: pricingSupplyUpdated,
+  },
+  Supervision: {
+    EncryptionKeyPublished: encryptionKeyPublished,
+    OversightChanged: oversightChanged,
+    ChannelOpened: channelOpened,
+    SupervisorJoined: supervisorJoined,
+    HeadsCommitted: headsCommitted,
   },
 }

@@ -2,18 +2,23 @@
  * Test support: a market history that exercises every event the indexer handles and every
  * balance path of the Marketplace — settlements, each dispute outcome, each time-out, seller
  * acceptance, standing-deposit top-up/seizure/release, deposits and withdrawals, suspension
- * and key rotation — and the checks that the indexed tables agree with the chain.
+ * and key rotation — a supervision history on top of it (channels of every kind, oversight
+ * changes, joins, key rotation, batch roots), and the checks that the indexed tables agree
+ * with the chain.
  */
 import assert from 'node:assert/strict'
 import type { Kysely } from 'kysely'
-import { parseEther, type Address } from 'viem'
+import { getAddress, keccak256, parseEther, toHex, type Address, type Hex } from 'viem'
 import { AllianceCreditAbi, DynamicPricingAbi, MarketplaceAbi } from '../../contracts/generated.ts'
-import { decodeAmount } from '../../db/codec.ts'
+import { decodeAmount, lowerHex } from '../../db/codec.ts'
 import { getTrade, getTradeTimeline } from '../../db/queries/trades.ts'
 import type { Database } from '../../db/schema.ts'
+import { generateEncryptionKeyPair } from '../../identity/encryptionKey.ts'
 import { advanceRound } from '../../sdk/pricing.ts'
+import { channelJoinedState, channelOpenedState } from '../../sdk/supervision.ts'
 import type { Trade } from '../../sdk/trade.ts'
 import { newKeyAccount, newToken, type World } from '../../testing/world.ts'
+import { channelIdText } from '../processors/supervision.ts'
 
 const DAY = 24 * 3600
 const maxPrice = parseEther('200')
@@ -195,5 +200,76 @@ export async function assertPricingMatchesChain(db: Kysely<Database>, w: World):
   for (const t of trades) {
     const round = rounds.find((r) => r.category === t.category && r.round === t.round)
     assert.equal(round?.price, t.price)
+  }
+}
+
+/**
+ * Supervision on top of {@link runMarketScenario}: the platform opens channels of every kind
+ * for some of its trades (the world's supervisor oversees them), an organisation rotates its
+ * encryption key, the supervisor stops overseeing, a channel opens without supervisors, the
+ * supervisor joins it twice and joins a channel it already oversees, oversees again, and
+ * the platform commits two batch roots. Returns the channel ids (trade ids).
+ *
+ * Not part of {@link runMarketScenario}: the node's supervision service opens the channels
+ * of that scenario's trades itself.
+ *
+ * @example
+ * const channels = await runSupervisionScenario(world, trades)
+ */
+export async function runSupervisionScenario(w: World, trades: ScenarioTrades): Promise<bigint[]> {
+  const { buyer, buyer2, platform, seller, arbitrator } = w.orgs
+  await w.platform.openChannels([
+    { channelId: trades.settled.id, kind: 'DePlPrSu', members: [buyer.address, platform.address, seller.address] },
+    { channelId: trades.downloadUpheld.id, kind: 'DePlSePrSu', members: [buyer2.address, platform.address, arbitrator.address, seller.address] },
+    { channelId: trades.stillOpen.id, kind: 'DePlSu', members: [buyer.address, platform.address] },
+  ])
+  await w.client.as(seller).publishEncryptionKey(generateEncryptionKeyPair().publicKey)
+  await w.supervisor.oversee(false)
+  await w.platform.openChannels([{ channelId: trades.lateRound.id, kind: 'DePlPrSu', members: [buyer.address, platform.address, seller.address] }])
+  await w.supervisor.join(trades.lateRound.id)
+  await w.supervisor.join(trades.lateRound.id)
+  await w.supervisor.join(trades.settled.id)
+  await w.supervisor.oversee(true)
+  await w.platform.commitHeads({ root: keccak256(toHex('scenario batch 0')), heads: 3, records: 9 })
+  await w.platform.commitHeads({ root: keccak256(toHex('scenario batch 1')), heads: 1, records: 2 })
+  return [trades.settled.id, trades.downloadUpheld.id, trades.stillOpen.id, trades.lateRound.id]
+}
+
+/**
+ * Asserts that each channel's indexed row and events reproduce the chain: the hash chain
+ * recomputed from `supervision_channel_events` equals `channelState`, `members` are the
+ * opening's, `supervisors` the opening's overseers plus each joining organisation once;
+ * `supervision_keys` equals `encryptionKeyOf` for every member organisation; one
+ * HeadsCommitted per committed batch, with its root.
+ */
+export async function assertSupervisionMatchesChain(db: Kysely<Database>, w: World, channelIds: bigint[]): Promise<void> {
+  for (const id of channelIds) {
+    const row = await db.selectFrom('supervision_channels').selectAll().where('channel_id', '=', channelIdText(id)).executeTakeFirst()
+    assert.ok(row, `channel ${id} indexed`)
+    const events = await db.selectFrom('supervision_channel_events').selectAll().where('channel_id', '=', channelIdText(id)).orderBy('block_number').orderBy('log_index').execute()
+    const [opened, ...joins] = events
+    assert.equal(opened?.event, 'ChannelOpened')
+    const args = JSON.parse(opened!.args) as { kind: number; members: Address[]; supervisors: Address[] }
+    let state = channelOpenedState(args.kind, args.members, args.supervisors)
+    const supervisors = args.supervisors.map(lowerHex)
+    for (const j of joins) {
+      assert.equal(j.event, 'SupervisorJoined')
+      state = channelJoinedState(state, getAddress(j.org!))
+      if (!supervisors.includes(j.org!)) supervisors.push(j.org!)
+    }
+    assert.equal(state, await w.client.channelState(id), `channel ${id}: the indexed events reproduce the stored hash`)
+    assert.deepEqual([row.kind, JSON.parse(row.members), JSON.parse(row.supervisors), row.opened_block], [args.kind, args.members.map(lowerHex), supervisors, opened!.block_number])
+  }
+  const keys = await db.selectFrom('supervision_keys').selectAll().execute()
+  const members = await db.selectFrom('members').select('org').execute()
+  for (const { org } of members) {
+    const onChain = await w.client.encryptionKeyOf(getAddress(org))
+    assert.equal(keys.find((k) => k.org === org)?.public_key, onChain?.toLowerCase(), `encryption key of ${org}`)
+  }
+  const batches = await db.selectFrom('supervision_channel_events').selectAll().where('event', '=', 'HeadsCommitted').orderBy('block_number').orderBy('log_index').execute()
+  assert.equal(BigInt(batches.length), await w.client.batchCount())
+  for (const [i, b] of batches.entries()) {
+    const { batch, root } = JSON.parse(b.args) as { batch: string; root: Hex }
+    assert.deepEqual([BigInt(batch), root], [BigInt(i), (await w.client.batchRoot(BigInt(i))).root])
   }
 }

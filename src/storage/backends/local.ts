@@ -16,6 +16,7 @@ import { link, mkdir, open, readdir, readFile, rm, stat, unlink, type FileHandle
 import { join } from 'node:path'
 import { writeFileAtomic } from '../../identity/atomicFile.ts'
 import type { BlobBackend, BlobId, BlobObjectReader, BlobUpload } from '../BlobBackend.ts'
+import { processAlive } from '../../platform/processAlive.ts'
 
 const ID_PATTERN = /^[0-9a-f]{64}$/
 /** Partials older than this are removed even if their pid belongs to a live process (pid reuse). */
@@ -211,14 +212,6 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined

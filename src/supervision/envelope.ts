@@ -1,0 +1,127 @@
+/**
+ * Envelope encryption of supervision records (src/supervision/README.md):
+ *
+ *   private fields --AES-256-GCM(record key, aad = record id)--> private ciphertext
+ *   record key     --AES-256-GCM(channel key, aad = record id)--> wrapped record key
+ *   channel key    --AES-256-GCM(pair key(producer, member), aad = channel id, member)--> one per member
+ *   pair key       = HKDF-SHA256(ECDH_x(producer, member), salt = producerPub || memberPub,
+ *                                info = "databourse/supervision/v1/channel-key")
+ *
+ * The pair key is a static-static ECDH (as NaCl's crypto_box): either side computes it from its
+ * own private key and the other's published public key, so the producer derives it once per
+ * member organisation and a record costs two AES-GCM operations whatever the channel's size.
+ * Every sealed value is iv(12) || ciphertext || tag(16); a modified value, a value moved to
+ * another record or channel, or the wrong key makes opening return `undefined`.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+
+export const KEY_LENGTH = 32
+const IV_LENGTH = 12
+const TAG_LENGTH = 16
+const PAIR_INFO = utf8ToBytes('databourse/supervision/v1/channel-key')
+
+/** AES-256-GCM seal: iv || ciphertext || tag (`iv`: 12 random bytes, default fresh). */
+export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = randomBytes(IV_LENGTH)): Uint8Array {
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH })
+  cipher.setAAD(aad)
+  const body = cipher.update(plaintext)
+  const final = cipher.final()
+  return new Uint8Array(Buffer.concat([iv, body, final, cipher.getAuthTag()]))
+}
+
+/** Opens {@link seal}'s output; `undefined` when anything was modified or the key is wrong. */
+export function open(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
+  if (sealed.length < IV_LENGTH + TAG_LENGTH || key.length !== KEY_LENGTH) return undefined
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_LENGTH), { authTagLength: TAG_LENGTH })
+  decipher.setAAD(aad)
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH))
+  try {
+    return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(IV_LENGTH, sealed.length - TAG_LENGTH)), decipher.final()]))
+  } catch {
+    return undefined
+  }
+}
+
+export function newKey(): Uint8Array {
+  return new Uint8Array(randomBytes(KEY_LENGTH))
+}
+
+/**
+ * The pair key between the holder of `privateKey` and `otherPublicKey`, with the producer's
+ * and the member's public keys (compressed, 33 bytes) in that order as salt, so both sides
+ * derive the same key.
+ */
+export function pairKey(privateKey: Uint8Array, otherPublicKey: Uint8Array, producerPublicKey: Uint8Array, memberPublicKey: Uint8Array): Uint8Array {
+  const shared = secp256k1.getSharedSecret(privateKey, otherPublicKey, true).subarray(1) // x coordinate
+  return hkdf(sha256, shared, concatBytes(producerPublicKey, memberPublicKey), PAIR_INFO, KEY_LENGTH)
+}
+
+/** Associated data binding a wrapped channel key to its channel and member. */
+export function channelKeyAad(channelId: bigint, org: string): Uint8Array {
+  return utf8ToBytes(`databourse/supervision/v1/channel:${channelId.toString(16)}:${org.toLowerCase()}`)
+}
+
+/** Compressed public key of a secp256k1 private key. */
+export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
+  return secp256k1.getPublicKey(privateKey, true)
+}
+
+/**
+ * The producer side: derives pair keys once per member public key and wraps channel keys.
+ *
+ * @example
+ * const producer = new ChannelKeyWrapper(platformEncryptionPrivateKey)
+ * const wrapped = producer.wrap(channelKey, channelId, memberOrg, memberPublicKey)
+ */
+export class ChannelKeyWrapper {
+  readonly publicKey: Uint8Array
+  readonly #privateKey: Uint8Array
+  readonly #pairKeys = new Map<string, Uint8Array>()
+
+  constructor(privateKey: Uint8Array) {
+    this.#privateKey = privateKey
+    this.publicKey = publicKeyOf(privateKey)
+  }
+
+  wrap(channelKey: Uint8Array, channelId: bigint, org: string, memberPublicKey: Uint8Array): Uint8Array {
+    return seal(this.#pairKeyFor(memberPublicKey), channelKey, channelKeyAad(channelId, org))
+  }
+
+  /** Opens a channel key this producer wrapped (to any member). */
+  unwrap(wrapped: Uint8Array, channelId: bigint, org: string, memberPublicKey: Uint8Array): Uint8Array | undefined {
+    return open(this.#pairKeyFor(memberPublicKey), wrapped, channelKeyAad(channelId, org))
+  }
+
+  #pairKeyFor(memberPublicKey: Uint8Array): Uint8Array {
+    const id = Buffer.from(memberPublicKey).toString('hex')
+    let key = this.#pairKeys.get(id)
+    if (!key) {
+      key = pairKey(this.#privateKey, memberPublicKey, this.publicKey, memberPublicKey)
+      this.#pairKeys.set(id, key)
+    }
+    return key
+  }
+}
+
+/**
+ * The member side: opens the channel key wrapped to it, with its own encryption private key
+ * and the producer's published public key.
+ */
+export function unwrapChannelKeyAsMember(
+  memberPrivateKey: Uint8Array,
+  producerPublicKey: Uint8Array,
+  wrapped: Uint8Array,
+  channelId: bigint,
+  org: string,
+): Uint8Array | undefined {
+  try {
+    const key = pairKey(memberPrivateKey, producerPublicKey, producerPublicKey, publicKeyOf(memberPrivateKey))
+    return open(key, wrapped, channelKeyAad(channelId, org))
+  } catch {
+    return undefined // not a curve point
+  }
+}
