@@ -25,10 +25,10 @@ import { createEngine } from '../src/chain/embedded/engine.ts'
 import { newGenesis } from '../src/chain/embedded/genesis.ts'
 import { MarketplaceAbi } from '../src/contracts/generated.ts'
 import { openEmbeddedChain } from '../src/node/connection.ts'
-import { joinAlliance } from '../src/sdk/bootstrap.ts'
 import type { Actor } from '../src/sdk/BourseClient.ts'
 import { createWorld, newKeyAccount, newToken, type World, type WorldChain } from '../src/testing/world.ts'
 import { measureOneTxBlockRestart, measureRestart } from './chain-restart.ts'
+import { addBuyers } from './lib/buyers.ts'
 import { emit, jsonMode, say, table } from './lib/report.ts'
 import { percentile, round } from './lib/stats.ts'
 
@@ -44,21 +44,6 @@ interface Throughput {
   p50Ms: number
   p99Ms: number
   transactions: number
-}
-
-async function addBuyers(w: World, n: number): Promise<Actor[]> {
-  const buyers: Actor[] = []
-  for (let i = 0; i < n; i++) {
-    const admin = newKeyAccount()
-    const key = newKeyAccount()
-    await joinAlliance(w.client, w.supervisor, { name: `Bench Buyer ${i}`, admin, keys: { Buyer: key } })
-    const buyer = w.client.as(key)
-    await w.governance.mint(key.address, parseEther('1000000'))
-    await buyer.approve(parseEther('1000000'))
-    await buyer.deposit(parseEther('1000000'))
-    buyers.push(buyer)
-  }
-  return buyers
 }
 
 /**

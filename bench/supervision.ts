@@ -32,8 +32,7 @@ import { openEmbeddedChain } from '../src/node/connection.ts'
 import { accessRecord, implementationRecord, matchRecord, serviceRecord, settlementRecord } from '../src/supervision/builders.ts'
 import type { RecordDraft } from '../src/supervision/links.ts'
 import type { Submission } from '../src/supervision/RecordLog.ts'
-import { sdkSupervisionChain } from '../src/supervision/sdkChain.ts'
-import { SupervisionService } from '../src/supervision/SupervisionService.ts'
+import { worldSupervision } from '../src/testing/supervision.ts'
 import { channelPlanOf, factsOf, loadTradeContext } from '../src/supervision/tradeContext.ts'
 import { createWorld, newToken, type World, type WorldChain } from '../src/testing/world.ts'
 import { addBuyers } from './lib/buyers.ts'
@@ -115,18 +114,7 @@ async function main(): Promise<void> {
     await trade(w, TRADES)
     await new Indexer({ db: database.db, publicClient: w.client.publicClient, deployment: w.deployment }).runOnce()
 
-    const service = new SupervisionService({
-      db: database.db,
-      chain: sdkSupervisionChain(w.client, w.platform.account),
-      chainId: w.deployment.chainId,
-      contract: w.deployment.supervision,
-      platformKey: w.platform.address,
-      feeBps: w.deployment.feeBps,
-      windows: w.deployment.windows,
-      producer: { org: w.orgs.platform.address, encryptionKey: w.encryptionKeys.platform.privateKey },
-      maxBatchRecords: 20_000,
-      maxDelayMs: 250,
-    })
+    const service = worldSupervision(w, database.db, { maxBatchRecords: 20_000, maxDelayMs: 250 })
     await service.anchorer.recover()
     service.anchorer.start()
 

@@ -15,12 +15,11 @@ import type { TestDatabase } from '../db/testing/testDatabases.ts'
 import { describeEachDatabase } from '../db/testing/testDatabases.ts'
 import { Indexer } from '../indexer/Indexer.ts'
 import { runMarketScenario } from '../indexer/testing/scenario.ts'
+import { worldSupervision } from '../testing/supervision.ts'
 import { createWorld, newToken, type World } from '../testing/world.ts'
 import { verifyBundle } from './bundle.ts'
 import { unwrapChannelKeyAsMember } from './envelope.ts'
 import { openRecord, recordBytes } from './record.ts'
-import { sdkSupervisionChain } from './sdkChain.ts'
-import { SupervisionService } from './SupervisionService.ts'
 import { channelIdText } from './tradeContext.ts'
 
 // ─── an independent RFC 9162 implementation, straight from the text (2.1.1) ───
@@ -33,25 +32,13 @@ const mth = (leaves: Uint8Array[]): Uint8Array => {
   return sha(Uint8Array.of(1), mth(leaves.slice(0, k)), mth(leaves.slice(k)))
 }
 
-function serviceFor(w: World, db: TestDatabase['db']) {
-  return new SupervisionService({
-    db,
-    chain: sdkSupervisionChain(w.client, w.platform.account),
-    chainId: w.deployment.chainId,
-    contract: w.deployment.supervision,
-    platformKey: w.platform.address,
-    feeBps: w.deployment.feeBps,
-    windows: w.deployment.windows,
-    producer: { org: w.orgs.platform.address, encryptionKey: w.encryptionKeys.platform.privateKey },
-    maxDelayMs: 20,
-  })
-}
+const serviceFor = (w: World, db: TestDatabase['db']) => worldSupervision(w, db, { maxDelayMs: 20 })
 
 describeEachDatabase('supervision', ({ open }) => {
   let w: World
   let db: TestDatabase
   let indexer: Indexer
-  let service: SupervisionService
+  let service: ReturnType<typeof serviceFor>
 
   before(async () => {
     w = await createWorld()

@@ -14,8 +14,7 @@ import type { DatabaseDialect } from '../../db/index.ts'
 import { createTestDatabase, type TestDatabase } from '../../db/testing/testDatabases.ts'
 import { Indexer } from '../../indexer/Indexer.ts'
 import { StorageProvider } from '../../storage/index.ts'
-import { sdkSupervisionChain } from '../../supervision/sdkChain.ts'
-import { SupervisionService } from '../../supervision/SupervisionService.ts'
+import { worldSupervision } from '../../testing/supervision.ts'
 import { createWorld, type World, type WorldOptions } from '../../testing/world.ts'
 import { signApiRequest } from '../auth/signApiRequest.ts'
 import { createApi } from '../createApi.ts'
@@ -135,16 +134,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     : undefined
   const supervision =
     o.supervision && database
-      ? new SupervisionService({
-          db: database.db,
-          chain: sdkSupervisionChain(world.client, world.platform.account),
-          chainId: world.deployment.chainId,
-          contract: world.deployment.supervision,
-          platformKey: world.platform.address,
-          feeBps: world.deployment.feeBps,
-          windows: world.deployment.windows,
-          producer: { org: world.orgs.platform.address, encryptionKey: world.encryptionKeys.platform.privateKey },
-        })
+      ? worldSupervision(world, database.db)
       : undefined
   const deps: ApiDeps & { tracker: RequestTracker } = {
     client: world.client,
