@@ -160,6 +160,21 @@ describe('fuzz: every route, random and malformed input', () => {
       bodySha: fc.oneof(fc.constant(undefined), fc.constantFrom(`0x${'a'.repeat(64)}`, 'nothex', '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')),
     })
 
+  /**
+   * Lets what earlier requests set going finish before the next one is judged: download
+   * confirmations are batched and sent after the download's response, so without this a
+   * later request could be blamed for their block.
+   */
+  const settle = async () => {
+    for (let head = await t.world.client.publicClient.getBlockNumber(); ; ) {
+      await t.storage?.confirmer.flush()
+      await new Promise((r) => setTimeout(r, 5))
+      const now = await t.world.client.publicClient.getBlockNumber()
+      if (now === head) return
+      head = now
+    }
+  }
+
   const fingerprint = async () => {
     const head = await t.world.client.publicClient.getBlockNumber()
     return { head, tables: json64(await dumpTables(t.database!.db)) }
@@ -195,7 +210,7 @@ describe('fuzz: every route, random and malformed input', () => {
             })
             Object.assign(headers, signed)
           }
-          await t.storage?.confirmer.flush() // download confirmations of earlier requests land now, not during this one
+          await settle()
           const before = await fingerprint()
           const res = await t.app.request(path, { method: route.method, headers, body: r.body })
           const text = await res.text()

@@ -114,8 +114,8 @@ describe('bourse upload / download through the node API', () => {
     assert.deepEqual(leftovers(dir), ['received.bin'])
   })
 
-  test('import: a real slice with a bad row — refused whole, then imported by month with the row left out, listed, one month bought back', () => {
-    const real = new URL('../../../shared/data/online-retail/online-retail.csv.gz', import.meta.url).pathname
+  const real = new URL('../../../shared/data/online-retail/online-retail.csv.gz', import.meta.url).pathname
+  test('import: a real slice with a bad row — refused whole, then imported by month with the row left out, listed, one month bought back', { skip: existsSync(real) ? false : `needs ${real}` }, () => {
     const [header, ...rows] = gunzipSync(readFileSync(real)).toString('utf8').trimEnd().split('\n')
     const slice = rows.filter((_r, i) => i % 500 === 0)
     const lines = [...slice]
