@@ -16,8 +16,9 @@
  * Every timed step writes a new file of the full size, and each starts right after a file
  * of that size written earlier in the run is deleted (untimed): the previous run's download
  * output before the copyFile, the copyFile's copy before the pipeline copy, the previous
- * blob before the upload, the pipeline's copy before the download. So every step, baselines
- * included, writes into memory the kernel freed a moment ago. Without that, which step gets
+ * blob before the upload, the pipeline's copy before the download (for the first run, that
+ * output and blob are made untimed first, which also warms up the provider). So every step,
+ * baselines included, writes into memory the kernel freed a moment ago. Without that, which step gets
  * "cold" memory depends on the order of the steps: on a VM that hands memory free for a few
  * seconds back to the hypervisor (free page reporting, as on this machine), writing 512 MB
  * into such memory costs about ten times the CPU (measured: 1.1 s instead of 0.1 s), and the

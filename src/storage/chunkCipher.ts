@@ -4,7 +4,8 @@
  * queue, and a reader that re-frames a byte stream.
  *
  * The AES-GCM itself is node:crypto's, run in place on shared-memory slots by a worker
- * pool (chunkWorkers.ts), in parallel with the SHA-256 and the I/O on the main thread.
+ * pool (chunkWorkers.ts), in parallel with the stream's SHA-256 (on a worker as well) and
+ * the I/O on the main thread.
  */
 import { chunkAad, chunkNonce } from './blobFormat.ts'
 import { chunkWorkers, copyInto, type Slot } from './chunkWorkers.ts'

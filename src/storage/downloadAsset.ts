@@ -19,6 +19,7 @@ import { ExactReader, openInPlace, OrderedQueue, SLOTS_PER_STREAM } from './chun
 import { chunkWorkers, SlotRing, type Slot } from './chunkWorkers.ts'
 import { signDownloadRequest, type SignedDownloadRequest } from './downloadRequest.ts'
 import { unwrapAsRecipient } from './keyWrap.ts'
+import { Writeback } from './writeback.ts'
 
 export interface ReceiveAssetParameters {
   /** The delivery stream (blob format, asset key wrapped to the buyer). */
@@ -79,6 +80,7 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
     const ring = new SlotRing(Math.min(header.chunkSize, header.plaintextSize) + TAG_LENGTH, SLOTS_PER_STREAM)
     const opening = new OrderedQueue<{ slot: Slot; length: number }>()
     const done = new Set<Promise<unknown>>() // hashed and written, per chunk
+    const writeback = new Writeback(out) // the disk writes overlap the decryption
     let written = 0
     // Oldest decrypted chunk -> hash (on a worker, in order) and file (one write in flight);
     // its slot is free once both have read it.
@@ -86,7 +88,8 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
       const { slot, length } = await opening.shift()
       const hashed = hash.update(slot, length)
       if (pending) await pending
-      pending = out.write(slot.buffer, 0, length, written)
+      const end = written + length
+      pending = out.write(slot.buffer, 0, length, written).then(() => writeback.wrote(end))
       const both: Promise<unknown> = Promise.all([hashed, pending]).finally(() => {
         ring.release(slot)
         done.delete(both)
@@ -116,6 +119,7 @@ export async function receiveAsset(p: ReceiveAssetParameters): Promise<ReceiveAs
       key.fill(0)
     }
     if (pending) await pending
+    await writeback.settle()
     if (!(await reader.atEnd())) throw tampered('trailing-data')
     const actual = bytesToHex(await hash.digest())
     if (actual !== expected) throw new ContentHashMismatchError({ expected, actual, where: 'delivery' })

@@ -6,6 +6,9 @@
  *     <root>/.partial/<pid>-<rand>.part   uploads in progress
  *     <root>/<name>.meta              small metadata objects (e.g. store.meta)
  *
+ * Uploads are written in order; every 8 MiB a background fdatasync starts writeback early
+ * (writeback.ts), so that the fsync of the commit has little left to do.
+ *
  * Commit = write the header at offset 0, fsync, hard-link the partial onto its final name
  * (link(2) fails instead of replacing: a committed blob is never overwritten), unlink the
  * partial, fsync the directory. A crash at any point leaves either no blob or the whole blob,
@@ -16,6 +19,7 @@ import { link, mkdir, open, readdir, readFile, rm, stat, unlink, type FileHandle
 import { join } from 'node:path'
 import { writeFileAtomic } from '../../identity/atomicFile.ts'
 import type { BlobBackend, BlobId, BlobObjectReader, BlobUpload } from '../BlobBackend.ts'
+import { Writeback } from '../writeback.ts'
 import { processAlive } from '../../platform/processAlive.ts'
 
 const ID_PATTERN = /^[0-9a-f]{64}$/
@@ -137,6 +141,7 @@ export class LocalBlobBackend implements BlobBackend {
 class LocalUpload implements BlobUpload {
   #position: number
   #closed = false
+  readonly #writeback: Writeback
 
   constructor(
     private readonly backend: LocalBlobBackend,
@@ -147,6 +152,7 @@ class LocalUpload implements BlobUpload {
     private readonly release: () => void,
   ) {
     this.#position = reserve
+    this.#writeback = new Writeback(handle)
   }
 
   async write(pieces: readonly Uint8Array[]): Promise<void> {
@@ -154,14 +160,17 @@ class LocalUpload implements BlobUpload {
     const position = this.#position
     this.#position += total
     let done = (await this.handle.writev(pieces as NodeJS.ArrayBufferView[], position)).bytesWritten
-    if (done === total) return
-    // Short vectored write (rare on regular files): finish from a flat copy.
-    const all = Buffer.concat(pieces)
-    while (done < total) done += (await this.handle.write(all, done, total - done, position + done)).bytesWritten
+    if (done < total) {
+      // Short vectored write (rare on regular files): finish from a flat copy.
+      const all = Buffer.concat(pieces)
+      while (done < total) done += (await this.handle.write(all, done, total - done, position + done)).bytesWritten
+    }
+    this.#writeback.wrote(position + total)
   }
 
   async commit(id: BlobId, header: Uint8Array): Promise<'created' | 'exists'> {
     if (header.length !== this.reserve) throw new Error(`header of ${header.length} bytes for a ${this.reserve}-byte reserve`)
+    await this.#writeback.settle()
     await this.handle.write(header, 0, header.length, 0)
     await this.handle.sync()
     await this.#close()
@@ -193,6 +202,7 @@ class LocalUpload implements BlobUpload {
   async #close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await this.#writeback.settle().catch(() => {})
     await this.handle.close()
   }
 }
