@@ -12,10 +12,10 @@
  * On-chain roots are read from the chain and cached in memory (a committed root never
  * changes); they are never taken from the database, which is what is being checked.
  */
-import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem'
-import { BUNDLE_FORMAT, verifyBundle, type BundleVerification, type ProofBundle } from './bundle.ts'
+import { bytesToHex, type Address, type Hex } from 'viem'
+import { BUNDLE_FORMAT, bytesOf, included, verifyBundle, type BundleVerification, type ProofBundle } from './bundle.ts'
 import type { SupervisionChain } from './chainPort.ts'
-import { headLeaf, inclusionProof, leafHash, rootOf, verifyInclusion } from './merkle/index.ts'
+import { headLeaf, inclusionProof, leafHash, rootOf } from './merkle/index.ts'
 import { recordLeafHash } from './record.ts'
 import type { HeadRow, SupervisionStore } from './SupervisionStore.ts'
 
@@ -179,17 +179,6 @@ export class Verifier {
     const batch = await this.store.batch(head.batch)
     const onChain = await this.onChainRoot(head.batch)
     if (!batch || !onChain) return false
-    return verifyInclusion({
-      leafHash: leafHash(headLeaf(head.channelId, head.treeSize, bytesOf(head.root))),
-      index: head.batchIndex,
-      treeSize: batch.heads,
-      proof: head.batchPath.map((p) => bytesOf(p)),
-      root: bytesOf(onChain),
-    })
+    return included(leafHash(headLeaf(head.channelId, head.treeSize, bytesOf(head.root))), head.batchIndex, batch.heads, head.batchPath, onChain)
   }
-}
-
-/** 0x hex to bytes without validation beyond Buffer's (stored and bundled hashes are ours to check, not to trust). */
-function bytesOf(hex: string): Uint8Array {
-  return Buffer.from(hex.startsWith('0x') ? hex.slice(2) : hex, 'hex')
 }

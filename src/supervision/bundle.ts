@@ -8,7 +8,7 @@
  * hash or root is trusted: each is either recomputed or authenticated by the next step.
  * The API's verification and `bourse trace verify` run this same function.
  */
-import { bytesToHex, hexToBytes, type Hex } from 'viem'
+import { bytesToHex, type Hex } from 'viem'
 import { headLeaf, leafHash, verifyInclusion } from './merkle/index.ts'
 import { recordLeafHash, type StoredRecord } from './record.ts'
 
@@ -89,7 +89,8 @@ export function verifyBundle(b: ProofBundle, onChainRoot: Hex | undefined, expec
   return { ok: checks.every((c) => c.ok), recordId: record.recordId, checks }
 }
 
-function included(leaf: Uint8Array, index: number, treeSize: number, proof: readonly Hex[], root: Hex): boolean {
+/** Whether `leaf` at `index` of a tree of `treeSize` leads to `root` by `proof`; malformed input is no proof. */
+export function included(leaf: Uint8Array, index: number, treeSize: number, proof: readonly Hex[], root: Hex): boolean {
   try {
     return verifyInclusion({ leafHash: leaf, index, treeSize, proof: proof.map((p) => bytesOf(p)), root: bytesOf(root) })
   } catch {
@@ -98,6 +99,6 @@ function included(leaf: Uint8Array, index: number, treeSize: number, proof: read
 }
 
 /** 0x hex to bytes without validation beyond Buffer's (stored and bundled hashes are ours to check, not to trust). */
-function bytesOf(hex: string): Uint8Array {
+export function bytesOf(hex: string): Uint8Array {
   return Buffer.from(hex.startsWith('0x') ? hex.slice(2) : hex, 'hex')
 }

@@ -38,7 +38,8 @@ interface Verification {
   problems: string[]
 }
 
-const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL')
+/** One line per verification check: `ok  name: detail` or `FAIL name: detail`. */
+const checkLines = (checks: readonly { name: string; ok: boolean; detail: string }[]) => checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`)
 
 /** A key of the organisation the node accepts as its signer (the first role bound and active). */
 async function memberKey(ctx: CliContext, orgName: string): Promise<LocalAccount> {
@@ -63,7 +64,7 @@ export function traceCommands(program: Command): void {
       ctx.out.result(v, (r: Verification) =>
         [
           `record ${r.recordId}: ${r.status.toUpperCase()}${r.link ? ` (${r.link} link of channel ${r.channelId}, position ${r.seq})` : ''}`,
-          ...r.checks.map((c) => `  ${mark(c.ok)} ${c.name}: ${c.detail}`),
+          ...checkLines(r.checks),
           ...(r.checks.length ? [] : r.problems.map((p) => `  ${p}`)),
         ].join('\n'),
       )
@@ -165,7 +166,7 @@ export function traceCommands(program: Command): void {
       const root = (o.root as Hex | undefined) ?? (await onChainRoot(ctx, bundle.batch.number))
       const v = verifyBundle(bundle, root)
       ctx.out.result({ ...v, source: o.root ? 'given root' : 'chain' }, (r: typeof v & { source: string }) =>
-        [`bundle of record ${r.recordId}: ${r.ok ? 'VERIFIED' : 'FAILED'} (root from ${r.source})`, ...r.checks.map((c) => `  ${mark(c.ok)} ${c.name}: ${c.detail}`)].join('\n'),
+        [`bundle of record ${r.recordId}: ${r.ok ? 'VERIFIED' : 'FAILED'} (root from ${r.source})`, ...checkLines(r.checks)].join('\n'),
       )
       if (!v.ok) process.exitCode = 1
     })
