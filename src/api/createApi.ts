@@ -28,12 +28,13 @@ import { memberRoutes } from './routes/members.ts'
 import { orderRoutes } from './routes/orders.ts'
 import { storageRoutes } from './routes/storage.ts'
 import { supervisionRoutes } from './routes/supervision.ts'
+import { teeRoutes } from './routes/tee.ts'
 import { tradeRoutes } from './routes/trades.ts'
 
 export type { ApiDeps, ApiEnv, ApiOptions } from './deps.ts'
 
 /** The route modules, in registration order. */
-const modules = [healthRoutes, listingRoutes, challengeRoutes, orderRoutes, tradeRoutes, balanceRoutes, memberRoutes, storageRoutes, supervisionRoutes]
+const modules = [healthRoutes, listingRoutes, challengeRoutes, orderRoutes, tradeRoutes, balanceRoutes, memberRoutes, storageRoutes, supervisionRoutes, teeRoutes]
 
 /** Routes that complete what the `bourse` commands do over the API (issue 4): minting credits. */
 const cliModules = [creditRoutes]

@@ -8,6 +8,7 @@ import type { BourseDatabase } from '../db/index.ts'
 import type { BourseClient } from '../sdk/BourseClient.ts'
 import type { StorageProvider } from '../storage/index.ts'
 import type { SupervisionService } from '../supervision/SupervisionService.ts'
+import type { ComputeService } from '../tee/ComputeService.ts'
 import type { Keyring, LocalKey } from './keyring.ts'
 import type { RequestTracker } from './RequestTracker.ts'
 import type { TokenVault } from './tokenVault.ts'
@@ -44,6 +45,8 @@ export interface ApiDeps {
   indexer?: { status(): Promise<{ running: boolean; lastBlock: number | null; headBlock: number; behind: number }> } | undefined
   /** This node's supervision service (src/supervision); absent on a node without the platform's keys. */
   supervision?: SupervisionService | undefined
+  /** This node's enclave runtime and gateway (src/tee); absent on a node without a Compute key. */
+  compute?: ComputeService | undefined
   /** This node's storage provider (uploads, downloads); absent on a node that stores nothing. */
   storage?: StorageProvider | undefined
   options?: ApiOptions | undefined

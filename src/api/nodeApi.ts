@@ -24,6 +24,7 @@ export interface StartNodeApiParameters {
   indexer?: ApiDeps['indexer']
   storage?: StorageProvider | undefined
   supervision?: ApiDeps['supervision']
+  compute?: ApiDeps['compute']
   /** Default: pino JSON lines on stderr at `config.logLevel`. */
   logger?: Logger | undefined
 }
@@ -46,6 +47,7 @@ export async function startNodeApi(p: StartNodeApiParameters): Promise<ApiServer
     indexer: p.indexer,
     storage: p.storage,
     supervision: p.supervision,
+    compute: p.compute,
     tracker,
   })
   return startApiServer({ app, tracker, host: p.config.host, port: p.config.port, logger })

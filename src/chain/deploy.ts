@@ -17,6 +17,8 @@ import {
   MarketplaceBytecode,
   SupervisionAbi,
   SupervisionBytecode,
+  EnclaveRegistryAbi,
+  EnclaveRegistryBytecode,
 } from '../contracts/generated.ts'
 import { SEED_001_PARAMETERS } from '../pricing/simulator.ts'
 import { sendAndConfirm } from './send.ts'
@@ -92,6 +94,8 @@ export interface Deployment {
   marketplace: Address
   /** Supervision channels, encryption keys and anchored batch roots (SPEC.md section 4). */
   supervision: Address
+  /** Approved enclave measurements and anchored job results (SPEC.md section 5). */
+  enclaves: Address
   governance: Address
   treasury: Address
   feeBps: number
@@ -155,13 +159,14 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
     throw new Error(`marketplace deployed at ${marketplace}, expected ${marketplaceAddress}: was the deployer key used concurrently?`)
   }
   const supervision = await deploy(SupervisionAbi, SupervisionBytecode, [alliance, marketplace], nonce + 4)
+  const enclaves = await deploy(EnclaveRegistryAbi, EnclaveRegistryBytecode, [alliance, account.address], nonce + 5)
   const categories = pricingKind === 'dynamic' ? (p.categories ?? defaultCategories) : []
   if (pricingKind === 'dynamic') {
     const call = (functionName: string, args: unknown[], n: number) =>
       sendAndConfirm(publicClient, () =>
         walletClient.writeContract({ address: pricing, abi: DynamicPricingAbi, functionName, args, account, chain, nonce: n } as never),
       )
-    let n = nonce + 5
+    let n = nonce + 6
     for (const c of categories) {
       const price = { pBalance: c.pBalance, pVol: c.pVol, k: c.k, logRatioBound: c.logRatioBound }
       await call('configureCategory', [c.id, { price, roundLength: BigInt(c.roundLength) }], n++)
@@ -174,6 +179,7 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
     pricing,
     marketplace,
     supervision,
+    enclaves,
     governance: account.address,
     treasury: p.treasury,
     feeBps,
@@ -201,6 +207,27 @@ export async function deploySupervision(p: {
   const chain = p.walletClient.chain as Chain
   const receipt = await sendAndConfirm(p.publicClient, () =>
     p.walletClient.deployContract({ abi: SupervisionAbi, bytecode: SupervisionBytecode, args: [p.alliance, p.marketplace], account: p.account, chain } as never),
+  )
+  if (!receipt.contractAddress) throw new Error(`deployment transaction ${receipt.transactionHash} created no contract`)
+  return receipt.contractAddress
+}
+
+/**
+ * Deploys the EnclaveRegistry of an existing deployment (one recorded before it existed),
+ * with `account` — the deployment's governance — as its governance. Returns its address.
+ *
+ * @example
+ * const enclaves = await deployEnclaveRegistry({ publicClient, walletClient, account: governance, alliance })
+ */
+export async function deployEnclaveRegistry(p: {
+  publicClient: PublicClient
+  walletClient: WalletClient
+  account: Account
+  alliance: Address
+}): Promise<Address> {
+  const chain = p.walletClient.chain as Chain
+  const receipt = await sendAndConfirm(p.publicClient, () =>
+    p.walletClient.deployContract({ abi: EnclaveRegistryAbi, bytecode: EnclaveRegistryBytecode, args: [p.alliance, p.account.address], account: p.account, chain } as never),
   )
   if (!receipt.contractAddress) throw new Error(`deployment transaction ${receipt.transactionHash} created no contract`)
   return receipt.contractAddress

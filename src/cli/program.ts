@@ -12,6 +12,7 @@ import { moneyCommands } from './commands/money.ts'
 import { nodeCommands } from './commands/node.ts'
 import { pricingCommand } from './commands/pricing.ts'
 import { addRoundCommands } from './commands/rounds.ts'
+import { teeCommands } from './commands/tee.ts'
 import { traceCommands } from './commands/trace.ts'
 import { tradeCommands } from './commands/trades.ts'
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   dataCommands(program)
   importCommand(program)
   traceCommands(program)
+  teeCommands(program)
   chainCommands(program)
   demoCommand(program)
   const pricing = pricingCommand()

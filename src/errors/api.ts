@@ -149,7 +149,7 @@ export class ApiTooManyRequestsError extends BaseError {
 }
 
 /** A component a route needs is not configured on this node, or the node is stopping (503). */
-export type ApiUnavailableReason = 'database' | 'storage' | 'supervision' | 'shutting-down'
+export type ApiUnavailableReason = 'database' | 'storage' | 'supervision' | 'tee' | 'shutting-down'
 
 export type ApiUnavailableErrorType = ApiUnavailableError & { name: 'ApiUnavailableError' }
 /**
@@ -163,6 +163,7 @@ export class ApiUnavailableError extends BaseError {
       database: 'this node runs without the off-chain database, which this route reads',
       storage: 'this node runs no storage provider',
       supervision: 'this node runs no supervision service (it holds no platform key, or the contracts predate supervision)',
+      tee: 'this node runs no enclave runtime (tee.enabled is false, or no local organisation has an active Compute key)',
       'shutting-down': 'the node is shutting down',
     }[reason]
     super(`Unavailable: ${why}.`, { docsPath, name: 'ApiUnavailableError' })

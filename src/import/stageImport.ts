@@ -109,7 +109,7 @@ interface Sink {
   lastLine: number
 }
 
-async function isGzip(path: string): Promise<boolean> {
+export async function isGzip(path: string): Promise<boolean> {
   const handle = await open(path, 'r')
   try {
     const head = Buffer.alloc(2)
@@ -120,8 +120,8 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-/** Text chunks of the file: counted as read, gunzipped if need be, decoded as strict UTF-8. */
-async function* textOf(path: string, gzip: boolean, onBytes: (n: number) => void, signal?: AbortSignal): AsyncGenerator<string> {
+/** Text chunks of the file: counted as read, gunzipped if need be, decoded as strict UTF-8 (also the TEE gateway's reader). */
+export async function* textOf(path: string, gzip: boolean, onBytes: (n: number) => void, signal?: AbortSignal): AsyncGenerator<string> {
   let read = 0
   const counter = new Transform({
     transform(chunk: Buffer, _e, done) {

@@ -109,7 +109,7 @@ export class BourseNode {
       const apiConfig = p.api ? resolveApiConfig({ file: config.api, env: process.env, flags: p.api }) : undefined
       services = p.services || apiConfig?.enabled ? await openNodeServices({ dataDir, config, connection, client, deployment, database: p.database, log }) : undefined
       const apiServer = apiConfig?.enabled
-        ? await startNodeApi({ dataDir, client, config: apiConfig, database: services?.database, indexer: services?.indexer, storage: services?.storage, supervision: services?.supervision })
+        ? await startNodeApi({ dataDir, client, config: apiConfig, database: services?.database, indexer: services?.indexer, storage: services?.storage, supervision: services?.supervision, compute: services?.compute })
         : undefined
       // The operator's platform key opens pricing rounds on schedule (if it is the platform here).
       let roundScheduler: RoundScheduler | undefined

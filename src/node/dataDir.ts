@@ -78,6 +78,20 @@ export const nodeConfigSchema = z.object({
     })
     .strict()
     .optional(),
+  /**
+   * Confidential computing (src/tee): on when a local organisation (default the operator) holds
+   * an active Compute key. `policy`: `embedded-development` (the embedded default: accepts the
+   * simulated enclave, and says so) or `production` (hardware evidence only; the default on an
+   * external chain).
+   */
+  tee: z
+    .object({
+      enabled: z.boolean().optional(),
+      org: z.string().min(1).optional(),
+      policy: z.enum(['production', 'embedded-development']).optional(),
+    })
+    .strict()
+    .optional(),
 })
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>

@@ -59,10 +59,10 @@ test('an old deployment.json without Supervision: the governance operator deploy
   const { org: operator } = await createOrganisation(dir, 'operator')
   const { deployment: original } = await ensureDeployment(conn, dir, operator)
 
-  // What a node of the previous version recorded: no supervision.
-  const { supervision: _, ...old } = original
+  // What a node of an older version recorded: no Supervision, no EnclaveRegistry.
+  const { supervision: _, enclaves: _e, ...old } = original
   writeFileSync(dir.deployment, `${JSON.stringify(old, null, 2)}\n`)
-  assert.throws(() => readDeployment(dir), (e: unknown) => e instanceof ConfigError && /records no Supervision contract/.test(e.shortMessage))
+  assert.throws(() => readDeployment(dir), (e: unknown) => e instanceof ConfigError && /records no Supervision and no EnclaveRegistry contract/.test(e.shortMessage))
 
   // Another organisation's node with that file cannot pick a Supervision contract for the alliance.
   const other = dataDir()
@@ -74,9 +74,10 @@ test('an old deployment.json without Supervision: the governance operator deploy
   const { deployment, created } = await ensureDeployment(conn, dir, operator, {}, (l) => lines.push(l))
   assert.equal(created, false)
   assert.notEqual(deployment.supervision.toLowerCase(), original.supervision.toLowerCase(), 'a new Supervision contract')
-  assert.deepEqual({ ...deployment, supervision: undefined }, { ...original, supervision: undefined }, 'everything else as recorded')
+  assert.notEqual(deployment.enclaves.toLowerCase(), original.enclaves.toLowerCase(), 'a new EnclaveRegistry')
+  assert.deepEqual({ ...deployment, supervision: undefined, enclaves: undefined }, { ...original, supervision: undefined, enclaves: undefined }, 'everything else as recorded')
   assert.deepEqual(JSON.parse(readFileSync(dir.deployment, 'utf8')), deployment)
-  assert.match(lines.join('\n'), /deployed supervision/)
+  assert.match(lines.join('\n'), /deployed Supervision and EnclaveRegistry/)
   const client = new BourseClient({ publicClient: net.publicClient, walletFor: net.wallet, deployment })
   assert.deepEqual(await client.overseers(), [operator.admin.address])
   assert.equal(await client.encryptionKeyOf(operator.admin.address), operator.encryptionKey.publicKey)
@@ -86,4 +87,13 @@ test('an old deployment.json without Supervision: the governance operator deploy
   const before = await nonces()
   assert.deepEqual(await ensureDeployment(conn, dir, operator), { deployment, created: false })
   assert.deepEqual(await nonces(), before, 'nothing sent')
+
+  // A record from the version with Supervision but before the EnclaveRegistry: only that is added.
+  const { enclaves: _old, ...withoutEnclaves } = deployment
+  writeFileSync(dir.deployment, `${JSON.stringify(withoutEnclaves, null, 2)}\n`)
+  assert.throws(() => readDeployment(dir), (e: unknown) => e instanceof ConfigError && /records no EnclaveRegistry contract/.test(e.shortMessage))
+  const upgraded = await ensureDeployment(conn, dir, operator)
+  assert.equal(upgraded.deployment.supervision, deployment.supervision, 'Supervision kept')
+  assert.notEqual(upgraded.deployment.enclaves.toLowerCase(), deployment.enclaves.toLowerCase())
+  assert.notEqual(await net.publicClient.getCode({ address: upgraded.deployment.enclaves }), undefined)
 })

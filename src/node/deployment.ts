@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { deployContracts, deploySupervision, type Deployment } from '../chain/deploy.ts'
+import { deployContracts, deployEnclaveRegistry, deploySupervision, type Deployment } from '../chain/deploy.ts'
 import { ConfigError, NotDeployedError } from '../errors/node.ts'
 import { writeFileAtomic } from '../identity/atomicFile.ts'
 import { BourseClient } from '../sdk/BourseClient.ts'
@@ -25,6 +25,8 @@ const deploymentSchema = z.object({
   // Absent in deployment.json files written before the Supervision contract existed:
   // ensureDeployment deploys it and rewrites the file.
   supervision: address.optional(),
+  // Absent in files written before the EnclaveRegistry existed (same upgrade path).
+  enclaves: address.optional(),
   governance: address,
   treasury: address,
   feeBps: z.number(),
@@ -48,12 +50,23 @@ function readRecorded(dataDir: DataDir): RecordedDeployment {
  */
 export function readDeployment(dataDir: DataDir): Deployment {
   const recorded = readRecorded(dataDir)
-  if (!recorded.supervision) {
-    throw new ConfigError(`${dataDir.deployment} records no Supervision contract.`, {
-      details: 'Start the node once (`bourse up`): it deploys the Supervision contract and records it.',
+  const missing = missingContracts(recorded)
+  if (missing.length > 0) {
+    throw new ConfigError(`${dataDir.deployment} records no ${missing.join(' and no ')} contract.`, {
+      details: 'Start the node once (`bourse up`): it deploys the missing contracts and records them.',
     })
   }
-  return { ...recorded, supervision: recorded.supervision }
+  return complete(recorded)
+}
+
+/** Contracts added after the first deployments, missing from older deployment.json files. */
+function missingContracts(recorded: RecordedDeployment): string[] {
+  return [!recorded.supervision && 'Supervision', !recorded.enclaves && 'EnclaveRegistry'].filter((name): name is string => Boolean(name))
+}
+
+function complete(recorded: RecordedDeployment): Deployment {
+  if (!recorded.supervision || !recorded.enclaves) throw new Error('deployment record is incomplete')
+  return { ...recorded, supervision: recorded.supervision, enclaves: recorded.enclaves }
 }
 
 /**
@@ -72,8 +85,8 @@ export async function ensureDeployment(
     const recorded = readRecorded(dataDir)
     const code = await conn.publicClient.getCode({ address: recorded.marketplace })
     if (code && code !== '0x') {
-      if (recorded.supervision) return { deployment: { ...recorded, supervision: recorded.supervision }, created: false }
-      return { deployment: await addSupervision(conn, dataDir, operator, recorded, log), created: false }
+      if (missingContracts(recorded).length === 0) return { deployment: complete(recorded), created: false }
+      return { deployment: await addMissingContracts(conn, dataDir, operator, recorded, log), created: false }
     }
     log(`deployment.json names ${recorded.marketplace}, which has no code on this chain: deploying again`)
   }
@@ -87,47 +100,48 @@ export async function ensureDeployment(
     windows: market.windows,
   })
   const client = new BourseClient({ publicClient: conn.publicClient, walletFor: conn.walletFor, deployment })
-  // The operator is the platform, the first supervisor and the node's storage provider.
-  await client.as(operator.admin).applyForMembership(operator.name, ['Platform', 'Storage'])
+  // The operator is the platform, the first supervisor, the node's storage provider and its
+  // compute provider (the enclave runtime's Compute key anchors job results).
+  await client.as(operator.admin).applyForMembership(operator.name, ['Platform', 'Storage', 'Compute'])
   await appointSupervisor(client, governance, { name: operator.name, admin: operator.admin, supervisorKey: operator.key('Supervisor') })
   await client.as(operator.admin).bindKey('Platform', operator.key('Platform').address)
   await client.as(operator.admin).bindKey('Storage', operator.key('Storage').address)
+  await client.as(operator.admin).bindKey('Compute', operator.key('Compute').address)
   await bootstrapSupervision(client, { admin: operator.admin, supervisorKey: operator.key('Supervisor'), encryptionPublicKey: operator.encryptionKey.publicKey })
   await writeFileAtomic(dataDir.deployment, `${JSON.stringify(deployment, null, 2)}\n`)
-  log(`deployed marketplace ${deployment.marketplace}, alliance ${deployment.alliance}, credit ${deployment.credit}, supervision ${deployment.supervision}`)
+  log(`deployed marketplace ${deployment.marketplace}, alliance ${deployment.alliance}, credit ${deployment.credit}, supervision ${deployment.supervision}, enclaves ${deployment.enclaves}`)
   return { deployment, created: true }
 }
 
 /**
- * Upgrades a deployment recorded before the Supervision contract existed: deploys it
- * against the recorded Alliance and Marketplace, has the operator oversee every channel
- * and publish its encryption key (each when it may), and rewrites deployment.json.
- * Only the deployment's governance does this: every node of an alliance must use the same
- * Supervision contract, so other nodes wait for the shared deployment.json.
+ * Upgrades a deployment recorded before the Supervision contract or the EnclaveRegistry
+ * existed: deploys what is missing against the recorded Alliance and Marketplace, has the
+ * operator oversee every channel and publish its encryption key (each when it may), and
+ * rewrites deployment.json. Only the deployment's governance does this: every node of an
+ * alliance must use the same contracts, so other nodes wait for the shared deployment.json.
  */
-async function addSupervision(
+async function addMissingContracts(
   conn: ChainConnection,
   dataDir: DataDir,
   operator: LocalOrganisation,
   recorded: RecordedDeployment,
   log: (line: string) => void,
 ): Promise<Deployment> {
+  const missing = missingContracts(recorded)
   if (recorded.governance.toLowerCase() !== operator.admin.address.toLowerCase()) {
-    throw new ConfigError(`${dataDir.deployment} records no Supervision contract, and this node's operator "${operator.name}" is not the deployment's governance.`, {
+    throw new ConfigError(`${dataDir.deployment} records no ${missing.join(' and no ')} contract, and this node's operator "${operator.name}" is not the deployment's governance.`, {
       details: `The governance (${recorded.governance}) deploys it once for the alliance; then copy its deployment.json here.`,
     })
   }
-  const supervision = await deploySupervision({
-    publicClient: conn.publicClient,
-    walletClient: conn.walletFor(operator.admin),
-    account: operator.admin,
-    alliance: recorded.alliance,
-    marketplace: recorded.marketplace,
-  })
-  const deployment: Deployment = { ...recorded, supervision }
-  const client = new BourseClient({ publicClient: conn.publicClient, walletFor: conn.walletFor, deployment })
-  await bootstrapSupervision(client, { admin: operator.admin, supervisorKey: operator.key('Supervisor'), encryptionPublicKey: operator.encryptionKey.publicKey })
+  const deploying = { publicClient: conn.publicClient, walletClient: conn.walletFor(operator.admin), account: operator.admin, alliance: recorded.alliance }
+  const supervision = recorded.supervision ?? (await deploySupervision({ ...deploying, marketplace: recorded.marketplace }))
+  const enclaves = recorded.enclaves ?? (await deployEnclaveRegistry(deploying))
+  const deployment: Deployment = { ...recorded, supervision, enclaves }
+  if (!recorded.supervision) {
+    const client = new BourseClient({ publicClient: conn.publicClient, walletFor: conn.walletFor, deployment })
+    await bootstrapSupervision(client, { admin: operator.admin, supervisorKey: operator.key('Supervisor'), encryptionPublicKey: operator.encryptionKey.publicKey })
+  }
   await writeFileAtomic(dataDir.deployment, `${JSON.stringify(deployment, null, 2)}\n`)
-  log(`deployed supervision ${supervision} for the recorded deployment (marketplace ${recorded.marketplace})`)
+  log(`deployed ${missing.join(' and ')} for the recorded deployment (marketplace ${recorded.marketplace}): supervision ${supervision}, enclaves ${enclaves}`)
   return deployment
 }

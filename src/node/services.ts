@@ -12,6 +12,8 @@ import type { BourseClient } from '../sdk/BourseClient.ts'
 import { loadOrCreateMasterKey, StorageProvider } from '../storage/index.ts'
 import { sdkSupervisionChain } from '../supervision/sdkChain.ts'
 import { SupervisionService } from '../supervision/SupervisionService.ts'
+import { ComputeService } from '../tee/ComputeService.ts'
+import { embeddedDevelopmentPolicy, productionPolicy } from '../tee/policy.ts'
 import type { ChainConnection } from './connection.ts'
 import type { DataDir, NodeConfig } from './dataDir.ts'
 import { listOrganisations, loadOrganisation } from './organisations.ts'
@@ -23,6 +25,8 @@ export interface NodeServices {
   storage: StorageProvider | undefined
   /** Absent when no local organisation holds the platform (treasury) key, or supervision is off. */
   supervision: SupervisionService | undefined
+  /** Absent when tee.enabled is false or no local organisation has an active Compute key. */
+  compute: ComputeService | undefined
   close(): Promise<void>
 }
 
@@ -61,6 +65,7 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
   })
   let storage: StorageProvider | undefined
   let supervision: SupervisionService | undefined
+  let compute: ComputeService | undefined
   try {
     indexer.start()
     if (p.config.storage?.enabled !== false) {
@@ -85,7 +90,13 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
       indexer.on('progress', () => supervision!.poke())
       await supervision.start()
     }
+    // An enclave that cannot start (image build, process launch) leaves the node serving everything else.
+    compute = await openCompute(p, log).catch((error: Error) => {
+      log(`tee: off (the enclave runtime did not start: ${error.message})`)
+      return undefined
+    })
   } catch (error) {
+    await compute?.close().catch(() => undefined)
     await supervision?.stop().catch(() => undefined)
     await indexer.stop()
     await storage?.close().catch(() => undefined)
@@ -97,8 +108,10 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
     indexer,
     storage,
     supervision,
+    compute,
     async close() {
       await indexer.stop()
+      await compute?.close()
       await supervision?.stop()
       await storage?.close()
       await database.close()
@@ -146,4 +159,42 @@ async function openSupervision(p: OpenNodeServicesParameters, database: BourseDa
   }
   log('supervision: off (no local organisation holds the platform key)')
   return undefined
+}
+
+/**
+ * Confidential computing, on the node whose organisation (config `tee.org`, default the
+ * operator) has an active Compute key: the simulated enclave (this machine has no TEE) under
+ * the embedded-development policy on the embedded chain, the production policy elsewhere. On
+ * the embedded chain the operator is governance and first supervisor, so it registers and
+ * approves the running image's measurement itself; on a shared chain that is the alliance's
+ * decision (`bourse enclave propose` / `approve`).
+ */
+async function openCompute(p: OpenNodeServicesParameters, log: (line: string) => void): Promise<ComputeService | undefined> {
+  if (p.config.tee?.enabled === false) return undefined
+  if (!p.deployment.enclaves) {
+    log('tee: off (the deployment has no EnclaveRegistry)')
+    return undefined
+  }
+  const orgName = p.config.tee?.org ?? p.config.operator
+  const org = await loadOrganisation(p.dataDir, orgName)
+  const computeKey = org.key('Compute')
+  if (!(await p.client.isActive(computeKey.address, 'Compute'))) {
+    log(`tee: off (${orgName} has no active Compute key)`)
+    return undefined
+  }
+  const embedded = Boolean(p.connection.embedded)
+  const policyName = p.config.tee?.policy ?? (embedded ? 'embedded-development' : 'production')
+  const isGovernance = org.admin.address.toLowerCase() === p.deployment.governance.toLowerCase()
+  const compute = await ComputeService.open({
+    dataDir: p.dataDir.root,
+    client: p.client,
+    computeKey,
+    masterKey: await loadOrCreateMasterKey(join(p.dataDir.root, 'storage', 'master.key')),
+    policy: policyName === 'production' ? productionPolicy : embeddedDevelopmentPolicy,
+    registrar: embedded && isGovernance && (await p.client.isActive(org.key('Supervisor').address, 'Supervisor')) ? { governance: org.admin, supervisorKey: org.key('Supervisor') } : undefined,
+    log: (line) => log(line),
+  })
+  const status = await compute.status()
+  log(`tee: ${status.platform} enclave ${status.measurement} under the ${status.policy} policy, approved for ${status.approvedFor.join(', ') || 'no job kind'} (Compute key ${computeKey.address})`)
+  return compute
 }

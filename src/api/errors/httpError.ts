@@ -24,6 +24,7 @@ import {
 } from '../../errors/api.ts'
 import { BaseError } from '../../errors/base.ts'
 import { ContractRevertError, TransactionRevertedError } from '../../errors/contract.ts'
+import { EnclaveExitedError, EnclaveInputNotFoundError, EnclaveRequestError, KeyReleaseRefusedError } from '../../errors/tee.ts'
 import { QueryParameterError } from '../../errors/db.ts'
 import { InvalidOwnershipProofError } from '../../errors/identity.ts'
 import { TradeNotFoundError } from '../../errors/sdk.ts'
@@ -80,6 +81,8 @@ const contractForbidden = new Set([
   'OwnableUnauthorizedAccount',
 ])
 const contractNotFound = new Set(['MarketplaceListingNotFound', 'MarketplaceTradeMismatch', 'AllianceNotApplied'])
+// EnclaveRegistry refusals that mean "you may not": not governance, supervisor or Compute key.
+for (const name of ['EnclaveRegistryNotGovernance', 'EnclaveRegistryNotSupervisor', 'EnclaveRegistryNotGovernanceOrSupervisor', 'EnclaveRegistryNotCompute']) contractForbidden.add(name)
 
 const body = (code: string, message: string, extra: Omit<ErrorBody['error'], 'code' | 'message'> = {}): ErrorBody => ({ error: { code, message, ...extra } })
 const known = (status: HttpError['status'], b: ErrorBody): HttpError => ({ status, body: b, unexpected: false })
@@ -117,6 +120,11 @@ export function toHttpError(err: unknown): HttpError {
 
   const storage = storageError(err)
   if (storage) return storage
+
+  if (err instanceof KeyReleaseRefusedError) return known(403, body('KEY_RELEASE_REFUSED', err.shortMessage, { reason: err.failure }))
+  if (err instanceof EnclaveRequestError) return known(422, body('ENCLAVE_REFUSED', err.shortMessage, { reason: err.enclaveErrorName }))
+  if (err instanceof EnclaveInputNotFoundError) return known(404, body('NOT_FOUND', err.shortMessage))
+  if (err instanceof EnclaveExitedError) return known(503, body('UNAVAILABLE', err.shortMessage, { reason: 'enclave' }))
 
   if (err instanceof HTTPException) {
     if (err.status === 400) return known(400, body('INVALID_REQUEST', err.message || 'Bad request.', { field: 'body' }))
