@@ -20,13 +20,13 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { parseEther } from 'viem'
 import { readCsvRecords } from '../src/import/csv.ts'
 import { datasetFormat } from '../src/import/formats.ts'
 import { isGzip, textOf } from '../src/import/stageImport.ts'
 import { openEmbeddedChain } from '../src/node/connection.ts'
-import { jobOf } from '../src/sdk/enclaves.ts'
+import { approveMeasurement, jobOf, proposeMeasurement, revokeMeasurement } from '../src/sdk/enclaves.ts'
 import { OrderTableBuilder } from '../src/tee/jobs/orderTable.ts'
 import { rfmTags, type TagSet } from '../src/tee/jobs/rfm.ts'
 import { pseudonymiser } from '../src/tee/pseudonym.ts'
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
 
     const runs: { endToEnd: number; plain: number; stages: Record<string, number> }[] = []
     let checked = false
+    let lastAnchor: `0x${string}` | undefined
     for (let run = 0; run < RUNS; run++) {
       const plain = await plainRfm(DATA)
       const t0 = performance.now()
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
         anchor: outcome.stagesMs.anchor,
       }
       runs.push({ endToEnd: t2 - t0, plain: plain.ms, stages })
+      lastAnchor = outcome.transactionHash
       log(`run ${run + 1}/${RUNS}: end to end ${Math.round(t2 - t0)} ms (gateway ${Math.round(t1 - t0)}, job ${Math.round(t2 - t1)}), plain ${Math.round(plain.ms)} ms`)
 
       if (!checked) {
@@ -122,6 +124,15 @@ async function main(): Promise<void> {
     }
     await compute.close()
 
+    // Gas of the EnclaveRegistry calls (receipts, not estimates).
+    const gasOf = async (hash: `0x${string}`) => Number((await w.client.publicClient.getTransactionReceipt({ hash })).gasUsed)
+    const anchorGas = await gasOf(lastAnchor!)
+    const m = `0x${randomBytes(32).toString('hex')}` as const
+    const proposed = await proposeMeasurement(w.client, w.governance.account, { platform: 'simulated', measurement: m, jobKinds: ['RfmTags', 'AudienceOverlap'], name: 'bench build' })
+    const approved = await approveMeasurement(w.client, w.supervisor.account, proposed.measurementId)
+    const revoked = await revokeMeasurement(w.client, w.supervisor.account, proposed.measurementId, 'bench')
+    const gas = { recordJob: anchorGas, propose: await gasOf(proposed.hash), approve: await gasOf(approved.hash), revoke: await gasOf(revoked.hash) }
+
     const endToEndMs = median(runs.map((r) => r.endToEnd))
     const plainMs = median(runs.map((r) => r.plain))
     const stagesMs = Object.fromEntries(Object.keys(runs[0]!.stages).map((k) => [k, round(median(runs.map((r) => r.stages[k]!)))]))
@@ -139,7 +150,8 @@ async function main(): Promise<void> {
       ['attestation + key release share', `${round(attestationShare * 100, 2)}%`, 'target < 5% (seed 000: "mostly remote attestation")'],
       ['enclave launch (once per node, not in end to end)', round(launchMs), ''],
     ], ['figure', 'value', 'note']))
-    emit({ rows, runs: RUNS, endToEndMs: round(endToEndMs), plainMs: round(plainMs), attestationShare: round(attestationShare, 4), overheadRatio: round(overheadRatio, 3), stagesMs, launchMs: round(launchMs), simulated: status.simulated })
+    say(`\ngas: recordJob ${gas.recordJob.toLocaleString('en')}, propose ${gas.propose.toLocaleString('en')}, approve ${gas.approve.toLocaleString('en')}, revoke ${gas.revoke.toLocaleString('en')}`)
+    emit({ rows, runs: RUNS, endToEndMs: round(endToEndMs), plainMs: round(plainMs), attestationShare: round(attestationShare, 4), overheadRatio: round(overheadRatio, 3), stagesMs, launchMs: round(launchMs), simulated: status.simulated, gas })
   } finally {
     await conn.close()
     rmSync(dir, { recursive: true, force: true })

@@ -61,7 +61,7 @@ describe('fuzz: every route, random and malformed input', () => {
   let signers: LocalAccount[]
 
   before(async () => {
-    t = await createApiWorld({ database: 'sqlite', storage: true, supervision: true })
+    t = await createApiWorld({ database: 'sqlite', storage: true, supervision: true, compute: true })
     const listingId = await t.world.list()
     const { trade } = await t.world.buyer.order({ listingId, maxPrice: parseEther('500'), token: `0x${'33'.repeat(32)}` })
     const created = await json(await t.send('POST', `/v1/listings/${listingId}/challenges`, { as: t.keys.buyer }))

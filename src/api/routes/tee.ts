@@ -13,7 +13,9 @@ import { ApiForbiddenError, ApiNotFoundError, ApiUnavailableError, ApiValidation
 import { UsageError } from '../../errors/node.ts'
 import { jobOf, measurementOf } from '../../sdk/enclaves.ts'
 import type { ComputeService, JobSpec } from '../../tee/ComputeService.ts'
-import { Bytes32Schema } from '../schemas/common.ts'
+import { JobTrades, type JobOffer } from '../../tee/jobTrades.ts'
+import { bytesToHex } from 'viem'
+import { Bytes32Schema, TradeIdSchema } from '../schemas/common.ts'
 import { errors, jsonBody, jsonResponse, signedErrors, signedSecurity } from '../schemas/openapi.ts'
 import type { RegisterRoutes } from './context.ts'
 
@@ -81,10 +83,36 @@ function ownersOf(spec: JobSpec): string[] {
   }
 }
 
+const OfferRequestSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('RfmTags'), dataset: Name }).strict(),
+    z.object({ kind: z.literal('AudienceOverlap'), dataset: Name, minGroupSize: z.number().int().min(2).max(1_000_000), groupBy: z.enum(['segment', 'category']) }).strict(),
+    z.object({ kind: z.literal('ForecastPrediction'), modelName: Name, modelHash: Bytes32Schema, maxHorizon: z.number().int().min(1).max(366) }).strict(),
+  ])
+  .openapi('JobOfferRequest')
+
+const BuyerInputSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('RfmTags') }).strict(),
+    z.object({ kind: z.literal('AudienceOverlap'), audience: Name }).strict(),
+    z.object({ kind: z.literal('ForecastPrediction'), member: z.string().min(1).max(128), horizon: z.number().int().min(1).max(366) }).strict(),
+  ])
+  .openapi('JobTradeInput')
+
 export const teeRoutes: RegisterRoutes = (app, { deps, auth }) => {
   const compute = (): ComputeService => {
     if (!deps.compute) throw new ApiUnavailableError({ reason: 'tee' })
     return deps.compute
+  }
+  let jobTrades: JobTrades | undefined
+  const trades = (): JobTrades => (jobTrades ??= new JobTrades({ compute: compute(), client: deps.client }))
+  const usage = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+    try {
+      return await fn()
+    } catch (error) {
+      if (error instanceof UsageError) throw new ApiValidationError({ field: 'body', reason: error.shortMessage })
+      throw error
+    }
   }
 
   app.openapi(
@@ -166,6 +194,90 @@ export const teeRoutes: RegisterRoutes = (app, { deps, auth }) => {
           jobId: result.jobId, kind: result.kind, measurement: result.measurement, measurementId: result.measurementId, inputCommitment: result.inputCommitment,
           resultHash: result.resultHash, enclaveAddress: result.enclaveAddress, signature: result.signature, transactionHash: outcome.transactionHash,
           simulated: status.simulated, policy: status.policy, stagesMs: outcome.stagesMs, result: outcome.value,
+        },
+        200,
+      )
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tee/offers',
+      tags: ['tee'],
+      summary: "Publish a job offer on the signer's organisation's data; list its content hash in the data-services category to sell the job as a trade",
+      security: signedSecurity,
+      middleware: [auth.signed()] as const,
+      request: { body: jsonBody(OfferRequestSchema) },
+      responses: { 200: jsonResponse(z.object({ contentHash: z.string(), offer: z.record(z.string(), z.unknown()) }).openapi('JobOffer'), 'The offer and the content hash to list'), ...errors(...signedErrors, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      const { signer, key } = c.get('auth')
+      if (!key) throw new ApiForbiddenError({ reason: 'not-local-key', signer })
+      const { measurementId } = await compute().status()
+      const jobs = trades()
+      const offer: JobOffer = await usage(() =>
+        body.kind === 'ForecastPrediction'
+          ? { version: 1, kind: body.kind, modelName: body.modelName, modelHash: body.modelHash as `0x${string}`, measurementId, maxHorizon: body.maxHorizon }
+          : body.kind === 'RfmTags'
+            ? { version: 1, kind: body.kind, datasetHash: jobs.datasetHash(key.org, body.dataset), measurementId }
+            : { version: 1, kind: body.kind, datasetHash: jobs.datasetHash(key.org, body.dataset), measurementId, minGroupSize: body.minGroupSize, groupBy: body.groupBy },
+      )
+      const contentHash = jobs.publish({ owner: key.org, dataset: 'dataset' in body ? body.dataset : undefined, offer })
+      return c.json({ contentHash, offer: offer as unknown as Record<string, unknown> }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tee/offers/{contentHash}',
+      tags: ['tee'],
+      summary: 'A job offer this node holds: what a job listing with this content hash sells (anyone; buyers check it before ordering)',
+      request: { params: Bytes32Param('contentHash') },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi('JobOfferDocument'), 'The offer'), ...errors(400, 404, 503) },
+    }),
+    async (c) => {
+      const { contentHash } = c.req.valid('param') as { contentHash: `0x${string}` }
+      const stored = trades().offer(contentHash)
+      if (!stored) throw new ApiNotFoundError({ resource: 'job offer', id: contentHash })
+      return c.json(stored.offer as unknown as Record<string, unknown>, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tee/trades/{tradeId}/job',
+      tags: ['tee'],
+      summary: "The buyer of an accepted job trade has it run; the result is sealed to the buyer organisation's encryption key, anchored, and the delivery confirmed",
+      security: signedSecurity,
+      middleware: [auth.signed()] as const,
+      request: { params: z.object({ tradeId: TradeIdSchema.openapi({ param: { name: 'tradeId', in: 'path' }, type: 'string' }) }), body: jsonBody(BuyerInputSchema) },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi('JobDelivery'), 'The sealed result and its anchor'), ...errors(...signedErrors, 404, 409, 422, 503) },
+    }),
+    async (c) => {
+      const tradeId = BigInt(c.req.valid('param').tradeId)
+      const input = c.req.valid('json')
+      const { signer, key } = c.get('auth')
+      if (!key) throw new ApiForbiddenError({ reason: 'not-local-key', signer })
+      if (!deps.storage) throw new ApiUnavailableError({ reason: 'storage' })
+      const { trade } = await deps.client.trade(tradeId)
+      if (trade.buyer.toLowerCase() !== signer.toLowerCase()) throw new ApiForbiddenError({ reason: 'not-owner', signer, details: `trade ${tradeId} was bought by ${trade.buyer}` })
+      const outcome = await usage(() =>
+        trades().fulfil({
+          tradeId,
+          input: input.kind === 'AudienceOverlap' ? { kind: input.kind, buyerOrg: key.org, audience: input.audience } : input,
+          storageKey: deps.storage!.actor.account,
+        }),
+      )
+      const sealed = outcome.result.sealedResult!
+      return c.json(
+        {
+          tradeId: tradeId.toString(), jobId: outcome.result.jobId, measurementId: outcome.result.measurementId, resultHash: outcome.result.resultHash,
+          transactionHash: outcome.transactionHash,
+          sealedResult: { ephemeralPublicKey: bytesToHex(sealed.ephemeralPublicKey), iv: bytesToHex(sealed.iv), ciphertext: bytesToHex(sealed.ciphertext), tag: bytesToHex(sealed.tag) },
         },
         200,
       )

@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../../db/testing/testData
 import { Indexer } from '../../indexer/Indexer.ts'
 import { StorageProvider } from '../../storage/index.ts'
 import { worldSupervision } from '../../testing/supervision.ts'
+import { worldCompute } from '../../testing/tee.ts'
 import { createWorld, type World, type WorldOptions } from '../../testing/world.ts'
 import { signApiRequest } from '../auth/signApiRequest.ts'
 import { createApi } from '../createApi.ts'
@@ -30,6 +31,8 @@ export interface ApiWorldOptions extends WorldOptions {
   storage?: boolean | undefined
   /** Run the supervision service (needs `database`): records produced and anchored by `index()`. */
   supervision?: boolean | undefined
+  /** Run the simulated enclave runtime (src/tee) with a Compute organisation, its measurement approved. */
+  compute?: boolean | undefined
   api?: ApiOptions | undefined
 }
 
@@ -136,6 +139,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     o.supervision && database
       ? worldSupervision(world, database.db)
       : undefined
+  const compute = o.compute ? await worldCompute(world, { dataDir: dir }) : undefined
   const deps: ApiDeps & { tracker: RequestTracker } = {
     client: world.client,
     keyring: staticKeyring(local),
@@ -145,6 +149,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     indexer,
     storage,
     supervision,
+    compute,
     options: o.api,
     tracker: new RequestTracker(),
   }
@@ -181,6 +186,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
       }
     },
     async close() {
+      await compute?.close()
       await storage?.close()
       await database?.destroy()
       rmSync(dir, { recursive: true, force: true })

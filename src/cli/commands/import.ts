@@ -22,6 +22,9 @@ import { UsageError } from '../../errors/node.ts'
 import { datasetFormat, formatNames, formats } from '../../import/formats.ts'
 import { stageImport, type StagedDataset, type StagedImport } from '../../import/stageImport.ts'
 import { dropColumns, type RowTransform } from '../../import/transforms.ts'
+import { loadOrCreateMasterKey } from '../../storage/keyWrap.ts'
+import { pseudonymiseColumns } from '../../tee/deidentify.ts'
+import { OwnerKeys, PSEUDONYM_KEY_ID } from '../../tee/OwnerKeys.ts'
 import { withDeposit } from '../backend/ApiBackend.ts'
 import { CliContext, type CliApi } from '../context.ts'
 import { addListingTermOptions, parseListingTerms, type ListingTermOptions, type ListingTerms } from '../listingTerms.ts'
@@ -34,6 +37,7 @@ interface ImportOptions extends ListingTermOptions {
   format: string
   split: string
   dropColumn: string[]
+  pseudonymise: string[]
   maxBadRows: string
   expectRows?: string
   dryRun?: boolean
@@ -109,6 +113,13 @@ async function runImport(ctx: CliContext, file: string, o: ImportOptions): Promi
     terms = o.list ? await parseListingTerms(ctx, o) : undefined
   }
   const transforms: RowTransform[] = o.dropColumn.length > 0 ? [dropColumns(o.dropColumn)] : []
+  if (o.pseudonymise.length > 0) {
+    // The organisation's pseudonym key: the same keyed hash as its enclave datasets (bourse tee import).
+    if (!o.org) throw new UsageError('--pseudonymise: give the owner organisation with --org (its pseudonym key is used)')
+    await ctx.org(o.org)
+    const keys = new OwnerKeys({ teeDir: join(ctx.dataDir.root, 'tee', 'owners', o.org), masterKey: await loadOrCreateMasterKey(join(ctx.dataDir.root, 'storage', 'master.key')) })
+    transforms.push(pseudonymiseColumns(o.pseudonymise, keys.getOrCreate(PSEUDONYM_KEY_ID)))
+  }
 
   const stagingDir = await mkdtemp(join(tmpdir(), 'bourse-import-'))
   const interrupt = abortOnInterrupt()
@@ -185,6 +196,7 @@ export function importCommand(program: Command): void {
       .option('--format <format>', `what the file holds: ${formatNames.join(' | ')} (any CSV with a header)`, 'online-retail')
       .option('--split <split>', 'datasets to make: none | month | country (online-retail)', 'none')
       .option('--drop-column <name>', 'leave this column out of the datasets (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+      .option('--pseudonymise <column>', "replace this direct identifier by the organisation's keyed-hash pseudonym (repeatable; e.g. CustomerID)", (v: string, all: string[]) => [...all, v], [] as string[])
       .option('--max-bad-rows <n>', 'import even with up to n bad rows (left out, listed with their line numbers)', '0')
       .option('--expect-rows <n>', 'refuse unless the file has exactly n data rows')
       .option('--dry-run', 'validate and split only: nothing is uploaded, no node needed')
