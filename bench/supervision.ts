@@ -14,6 +14,9 @@
  * confirmed, settled) by 16 concurrent buyers, indexed into SQLite (WAL, as the node uses).
  * The records: each trade's five links, built from the indexed chain data, plus S further
  * data-service records per trade (data service repeats: each download or job served).
+ * Everything the service does runs in this process beside the timed write path, as on a
+ * node: the anchor cycles and the opening of every new channel on chain (which runs beside
+ * the cycles, sharing the platform key's transaction queue), on the same embedded chain.
  */
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'

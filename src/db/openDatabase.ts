@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, sql, SqliteDialect } from 'kysely'
+import { withStatementCache } from './statementCache.ts'
 import pg from 'pg'
 import { DatabaseConnectionError, DatabaseLocationError, redactDatabaseUrl } from '../errors/db.ts'
 import { migrateToLatest } from './migrate.ts'
@@ -113,7 +114,7 @@ function openSqlite(path: string): BourseDatabase {
   } catch (error) {
     throw new DatabaseConnectionError({ location: file, cause: error as Error })
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
   return { db, dialect: 'sqlite', location: file, schema: undefined, close: () => db.destroy() }
 }
 

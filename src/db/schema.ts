@@ -392,6 +392,19 @@ export interface SupervisionHeadsTable {
   batch_path: string
 }
 
+/**
+ * A record's inclusion proof in the channel head it was first anchored under (migration 0003),
+ * written with the head by the anchorer; verification checks it, never trusts it.
+ */
+export interface SupervisionProofsTable {
+  channel_id: HexText
+  leaf_index: number
+  tree_size: number
+  batch: number
+  /** JSON array of 0x hashes, leaf level first. */
+  proof: string
+}
+
 export interface SupervisionBatchesTable {
   batch: number
   root: HexText
@@ -452,6 +465,7 @@ export interface Database {
   supervision_records: SupervisionRecordsTable
   supervision_leaves: SupervisionLeavesTable
   supervision_heads: SupervisionHeadsTable
+  supervision_proofs: SupervisionProofsTable
   supervision_batches: SupervisionBatchesTable
   supervision_rejections: SupervisionRejectionsTable
   supervision_state: SupervisionStateTable
@@ -491,6 +505,7 @@ export const supervisionServiceTables = [
   'supervision_records',
   'supervision_leaves',
   'supervision_heads',
+  'supervision_proofs',
   'supervision_batches',
   'supervision_rejections',
   'supervision_state',

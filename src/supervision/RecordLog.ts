@@ -70,6 +70,9 @@ export interface RecordLogParameters {
   onAppended?: (channels: ReadonlyMap<bigint, Growth>) => void
 }
 
+/** Records sealed between two yields to the event loop. */
+const YIELD_EVERY = 250
+
 export class RecordLog {
   readonly #p: RecordLogParameters
   readonly #channels = new Map<bigint, ChannelState>()
@@ -112,7 +115,15 @@ export class RecordLog {
     let duplicates = 0
     const random = randomBytes(items.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
 
+    let sinceYield = 0
     for (const { draft, facts, plan } of items) {
+      // A large submission is CPU-bound for hundreds of milliseconds: let the anchor cycle
+      // (its chain round trips are macrotasks) progress between slices, so commit latency is
+      // not a multiple of the submission time. Nothing is visible to it before the append.
+      if (++sinceYield >= YIELD_EVERY) {
+        sinceYield = 0
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
       if (known.has(draft.source) || seen.has(draft.source)) {
         duplicates++
         continue
@@ -184,7 +195,7 @@ export class RecordLog {
       const key = this.#p.wrapper.unwrap(hexToBytes(own.wrappedKey), channelId, own.org, hexToBytes(own.recipientKey))
       if (!key) throw new Error(`supervision: the producer's copy of the key of channel 0x${channelId.toString(16)} does not open (another producer key?)`)
       const leaves = await this.#p.store.channelLeaves(channelId)
-      const links = new Set((await this.#p.store.channelRecords(channelId)).map((r) => r.link))
+      const links = await this.#p.store.channelLinks(channelId)
       const state: ChannelState = { size: leaves.length, links, key, leaves: leaves.map((l) => hexToBytes(l.leafHash)) }
       this.#channels.set(channelId, state)
       return state

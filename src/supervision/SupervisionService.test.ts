@@ -19,6 +19,7 @@ import { worldSupervision } from '../testing/supervision.ts'
 import { createWorld, newToken, type World } from '../testing/world.ts'
 import { verifyBundle } from './bundle.ts'
 import { unwrapChannelKeyAsMember } from './envelope.ts'
+import { inclusionProof } from './merkle/index.ts'
 import { openRecord, recordBytes } from './record.ts'
 import { channelIdText } from './tradeContext.ts'
 
@@ -104,6 +105,58 @@ describeEachDatabase('supervision', ({ open }) => {
     assert.equal(verifyBundle(bundle, `0x${'00'.repeat(32)}`).ok, false)
     const forged = { ...bundle, record: { ...bundle.record, publicFields: bundle.record.publicFields.replace('"', '" ') } }
     assert.deepEqual(verifyBundle(forged, onChain).checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
+  })
+
+  test('the inclusion proofs stored at anchoring equal fresh ones; a tampered stored proof is reported, not trusted', async () => {
+    const channel = (await db.db.selectFrom('supervision_channels').select('channel_id').orderBy('opened_block', 'desc').limit(1).executeTakeFirstOrThrow()).channel_id
+    const channelId = BigInt(channel)
+    const records = await service.store.channelRecords(channelId)
+    const leaves = (await service.store.channelLeaves(channelId)).map((l) => hexToBytes(l.leafHash))
+    const heads = await service.store.heads(channelId)
+    assert.ok(records.length > 1 && heads.length > 0)
+    for (const r of records) {
+      const stored = await service.store.storedProof(channelId, r.seq)
+      assert.ok(stored, `record ${r.seq} has a stored proof`)
+      // The head it was first anchored under: the smallest anchored size above its position.
+      const head = heads.find((h) => h.treeSize > r.seq)!
+      assert.equal(stored.treeSize, head.treeSize)
+      assert.equal(stored.batch, head.batch)
+      assert.deepEqual(stored.proof, inclusionProof(leaves.slice(0, head.treeSize), r.seq).map((p) => bytesToHex(p)))
+      const built = await service.verifier.bundle(r.recordId)
+      assert.ok(!('missing' in built))
+      assert.deepEqual(built.bundle.channel.inclusionProof, stored.proof)
+    }
+
+    const target = records[records.length - 1]!
+    const key = { channel: channelIdText(channelId), index: target.seq }
+    const original = (await db.db.selectFrom('supervision_proofs').select('proof').where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).executeTakeFirstOrThrow()).proof
+    const setProof = (proof: string) => db.db.updateTable('supervision_proofs').set({ proof }).where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
+    try {
+      // A sibling hash changed: the record itself is intact, the proof no longer leads to the head.
+      const path = JSON.parse(original) as string[]
+      assert.ok(path.length > 0)
+      await setProof(JSON.stringify([`0x${'22'.repeat(32)}`, ...path.slice(1)]))
+      let v = await service.verifier.verify(target.recordId)
+      assert.equal(v.status, 'tampered')
+      assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
+      assert.match(v.problems[0]!, /inclusion proof do not lead to the channel root/)
+      // A proof that is not even JSON is no proof either, and says the same.
+      await setProof('not json')
+      v = await service.verifier.verify(target.recordId)
+      assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
+      // No stored proof (a record anchored before migration 0003): recomputed from the log, verified.
+      await db.db.deleteFrom('supervision_proofs').where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
+      const fallback = await service.store.proofMaterial(target.recordId)
+      assert.equal(fallback?.anchor?.proofSource, 'log')
+      assert.deepEqual(fallback?.anchor?.proof, path)
+      assert.equal((await service.verifier.verify(target.recordId)).status, 'verified')
+    } finally {
+      await db.db.deleteFrom('supervision_proofs').where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
+      const head = heads.find((h) => h.treeSize > target.seq)!
+      await db.db.insertInto('supervision_proofs').values({ channel_id: key.channel, leaf_index: key.index, tree_size: head.treeSize, batch: head.batch, proof: original }).execute()
+    }
+    assert.equal((await service.store.proofMaterial(target.recordId))?.anchor?.proofSource, 'stored')
+    assert.equal((await service.verifier.verify(target.recordId)).status, 'verified')
   })
 
   test('members decrypt the private fields; a non-member organisation cannot', async () => {
@@ -207,16 +260,23 @@ describeEachDatabase('supervision', ({ open }) => {
     await store.insertPendingBatch({ batch, root, heads: 1, records: 1, createdAt: Date.now() }, [])
     await w.platform.commitHeads({ root, heads: 1, records: 1 })
     // …and one whose transaction never landed: recovery drops it.
-    await store.insertPendingBatch({ batch: batch + 1, root: `0x${'cd'.repeat(32)}`, heads: 1, records: 1, createdAt: Date.now() }, [])
+    // (with a stored proof, which must go with it)
+    const orphan = { channelId: 0xdeadn, leafIndex: 0, treeSize: 1, batch: batch + 1, proof: [`0x${'ef'.repeat(32)}` as Hex] }
+    await store.insertPendingBatch({ batch: batch + 1, root: `0x${'cd'.repeat(32)}`, heads: 1, records: 1, createdAt: Date.now() }, [], [orphan])
+    assert.deepEqual((await store.storedProof(orphan.channelId, 0))?.proof, orphan.proof)
     const recovered = serviceFor(w, db.db)
     await recovered.anchorer.recover()
     assert.equal((await store.batch(batch))?.status, 'committed')
     assert.equal(await store.batch(batch + 1), undefined)
+    assert.equal(await store.storedProof(orphan.channelId, 0), undefined, 'the dropped batch took its proofs with it')
 
     await recovered.anchorer.stop({ flush: true })
     const newChannel = channelIdText(t.id)
     const heads = await db.db.selectFrom('supervision_heads').select(['channel_id', 'tree_size']).execute()
     assert.deepEqual(heads.filter((h) => h.channel_id === newChannel).map((h) => Number(h.tree_size)), [5], 'the new channel anchored once, whole')
+    // Its opening was queued by the service that "crashed" before sending it: the recovered one opened it.
+    assert.notEqual(BigInt(await w.client.channelState(t.id)), 0n, 'the new channel is open on chain')
+    assert.equal(recovered.anchorer.channelsToOpen, 0)
     const ids = after.filter((r) => r.channel_id === newChannel).map((r) => r.record_id as Hex)
     for (const id of ids) assert.equal((await recovered.verifier.verify(id)).status, 'verified')
   })

@@ -3,9 +3,10 @@
  * Rows are converted to typed values here; callers never see SQL or column names.
  */
 import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely'
-import type { Hex } from 'viem'
+import { bytesToHex, type Hex } from 'viem'
 import type { Database } from '../db/schema.ts'
 import type { Link } from './links.ts'
+import { inclusionProof } from './merkle/index.ts'
 import { recordIdOf, type StoredRecord } from './record.ts'
 import { channelIdText } from './tradeContext.ts'
 
@@ -85,9 +86,20 @@ export interface ProofMaterial {
   anchor?: {
     head: HeadRow
     batch: { root: Hex; heads: number; txHash: Hex | null }
-    /** The log's leaves up to the head's size. */
-    leaves: Hex[]
+    /** The record's inclusion proof in the head (as stored at anchoring, or recomputed from the log). */
+    proof: Hex[]
+    /** Where the proof came from: the anchorer's stored copy, or the log (records anchored before migration 0003). */
+    proofSource: 'stored' | 'log'
   }
+}
+
+/** A record's inclusion proof in the head it was first anchored under (written by the anchorer). */
+export interface ProofRow {
+  channelId: bigint
+  leafIndex: number
+  treeSize: number
+  batch: number
+  proof: Hex[]
 }
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound variables. */
@@ -137,49 +149,72 @@ const batchFromRow = (r: Database['supervision_batches']): BatchRow => ({
   committedAt: r.committed_at === null ? null : Number(r.committed_at),
 })
 
-type RecordWithLeaf = Database['supervision_records'] & { leaf_hash: string | null }
+/** The verification row: the record, its leaf, its stored proof, the head and the committed batch (each null when absent). */
+type VerificationRow = Database['supervision_records'] & {
+  leaf_hash: string | null
+  proof: string | null
+  head_size: number | null
+  head_root: string | null
+  head_batch: number | null
+  head_index: number | null
+  head_path: string | null
+  batch_root: string | null
+  batch_heads: number | null
+  batch_tx: string | null
+}
 type HeadWithBatch = Database['supervision_heads'] & { batch_root: string; batch_heads: number; batch_tx: string | null }
 
+/**
+ * A query compiled once with placeholder values, bound later by name: each placeholder is a
+ * unique sentinel string, so binding finds its parameters by value, whatever order the
+ * dialect's compiler emitted them in, and fails loudly if one is missing.
+ */
+class BoundQuery {
+  readonly #query: CompiledQuery
+  readonly #slots: { index: number; name: string }[] = []
+
+  constructor(query: CompiledQuery, names: readonly string[]) {
+    this.#query = query
+    query.parameters.forEach((value, index) => {
+      const name = names.find((n) => value === BoundQuery.placeholder(n))
+      if (name) this.#slots.push({ index, name })
+    })
+    for (const n of names) if (!this.#slots.some((s) => s.name === n)) throw new Error(`supervision: the compiled query has no parameter ${n}`)
+  }
+
+  static placeholder(name: string): string {
+    return `\u0000supervision-parameter:${name}`
+  }
+
+  bind(values: Readonly<Record<string, unknown>>): CompiledQuery {
+    const parameters = this.#query.parameters.slice()
+    for (const { index, name } of this.#slots) {
+      if (!(name in values)) throw new Error(`supervision: no value for query parameter ${name}`)
+      parameters[index] = values[name]
+    }
+    return { ...this.#query, parameters }
+  }
+}
+const $ = BoundQuery.placeholder
+
 export class SupervisionStore {
-  #compiled: { record: CompiledQuery; head: CompiledQuery; leaves: CompiledQuery } | undefined
+  #compiled: { verification: BoundQuery; head: BoundQuery; leaves: BoundQuery } | undefined
+  /** Multi-row INSERTs compiled once per (table, row count): the write path's hot statements. */
+  readonly #inserts = new Map<string, CompiledQuery>()
 
   constructor(readonly db: Kysely<Database>) {}
 
   /** Appends accepted records (with their leaves), new channel keys and rejections in one transaction. */
   async append(p: { records: readonly { record: StoredRecord; leafHash: Hex }[]; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < p.channelKeys.length; i += CHUNK) {
-        await tx
-          .insertInto('supervision_channel_keys')
-          .values(p.channelKeys.slice(i, i + CHUNK).map((k) => ({
-            channel_id: channelIdText(k.channelId), org: k.org.toLowerCase(), role: k.role, wrapped_key: k.wrappedKey, recipient_key: k.recipientKey, producer_key: k.producerKey,
-          })))
-          .onConflict((oc) => oc.columns(['channel_id', 'org']).doNothing())
-          .execute()
-      }
-      for (let i = 0; i < p.records.length; i += CHUNK) {
-        const slice = p.records.slice(i, i + CHUNK)
-        await tx
-          .insertInto('supervision_records')
-          .values(slice.map(({ record: r }) => ({
-            record_id: r.recordId, channel_id: channelIdText(r.channelId), seq: r.seq, link: r.link, public_fields: r.publicFields,
-            private_ciphertext: r.privateCiphertext, wrapped_record_key: r.wrappedRecordKey, source: r.source, created_at: r.createdAt,
-          })))
-          .execute()
-        await tx
-          .insertInto('supervision_leaves')
-          .values(slice.map(({ record: r, leafHash }) => ({ channel_id: channelIdText(r.channelId), leaf_index: r.seq, record_id: r.recordId, leaf_hash: leafHash })))
-          .execute()
-      }
-      for (let i = 0; i < p.rejections.length; i += CHUNK) {
-        await tx
-          .insertInto('supervision_rejections')
-          .values(p.rejections.slice(i, i + CHUNK).map((r) => ({
-            id: r.id, channel_id: channelIdText(r.channelId), link: r.link, rule: r.rule, field: r.field, reason: r.reason, source: r.source, public_fields: r.publicFields, created_at: r.createdAt,
-          })))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute()
-      }
+      await this.#insertRows(tx, 'supervision_channel_keys', ['channel_id', 'org', 'role', 'wrapped_key', 'recipient_key', 'producer_key'],
+        p.channelKeys.map((k) => [channelIdText(k.channelId), k.org.toLowerCase(), k.role, k.wrappedKey, k.recipientKey, k.producerKey]), ['channel_id', 'org'])
+      await this.#insertRows(tx, 'supervision_records', ['record_id', 'channel_id', 'seq', 'link', 'public_fields', 'private_ciphertext', 'wrapped_record_key', 'source', 'created_at'],
+        p.records.map(({ record: r }) => [r.recordId, channelIdText(r.channelId), r.seq, r.link, r.publicFields, r.privateCiphertext, r.wrappedRecordKey, r.source, r.createdAt]))
+      await this.#insertRows(tx, 'supervision_leaves', ['channel_id', 'leaf_index', 'record_id', 'leaf_hash'],
+        p.records.map(({ record: r, leafHash }) => [channelIdText(r.channelId), r.seq, r.recordId, leafHash]))
+      await this.#insertRows(tx, 'supervision_rejections', ['id', 'channel_id', 'link', 'rule', 'field', 'reason', 'source', 'public_fields', 'created_at'],
+        p.rejections.map((r) => [r.id, channelIdText(r.channelId), r.link, r.rule, r.field, r.reason, r.source, r.publicFields, r.createdAt]), ['id'])
     })
   }
 
@@ -193,6 +228,18 @@ export class SupervisionStore {
     return rows.map(recordFromRow)
   }
 
+  /** The links a channel already holds (the write path's link-order checks), without loading its records. */
+  async channelLinks(channelId: bigint): Promise<Set<Link>> {
+    const rows = await this.db.selectFrom('supervision_records').select('link').distinct().where('channel_id', '=', channelIdText(channelId)).execute()
+    return new Set(rows.map((r) => r.link as Link))
+  }
+
+  /** The inclusion proof the anchorer stored for a record's position, if any. */
+  async storedProof(channelId: bigint, leafIndex: number): Promise<ProofRow | undefined> {
+    const row = await this.db.selectFrom('supervision_proofs').selectAll().where('channel_id', '=', channelIdText(channelId)).where('leaf_index', '=', leafIndex).executeTakeFirst()
+    return row ? { channelId, leafIndex: Number(row.leaf_index), treeSize: Number(row.tree_size), batch: Number(row.batch), proof: parseProof(row.proof) } : undefined
+  }
+
   async record(recordId: Hex): Promise<StoredRecord | undefined> {
     const row = await this.db.selectFrom('supervision_records').selectAll().where('record_id', '=', recordId.toLowerCase()).executeTakeFirst()
     return row ? recordFromRow(row) : undefined
@@ -204,68 +251,119 @@ export class SupervisionStore {
   }
 
   /**
-   * Everything verifying one record needs, in two queries: the record, the leaf at its
-   * position, the first committed head covering it with its batch, and the leaves up to
-   * that head (for the inclusion proof). `undefined` when there is no such record.
+   * Everything verifying one record needs, in one indexed query: the record, the leaf at its
+   * position, the inclusion proof the anchorer stored for it, the head that proof leads to
+   * and that head's batch if committed. Records anchored before migration 0003 have no stored
+   * proof: theirs is recomputed from the log (two more queries). `undefined`: no such record.
    */
   async proofMaterial(recordId: Hex): Promise<ProofMaterial | undefined> {
     const q = this.#verifyQueries()
-    const [row] = await this.#run<RecordWithLeaf>(q.record, [recordId.toLowerCase()])
+    const [row] = await this.#run<VerificationRow>(q.verification.bind({ recordId: recordId.toLowerCase(), committed: 'committed' }))
     if (!row) return undefined
     const record = recordFromRow(row)
     const leaf = (row.leaf_hash as Hex | null) ?? null
-    const [head] = await this.#run<HeadWithBatch>(q.head, [row.channel_id, record.seq, 'committed'])
+    if (row.proof !== null) {
+      // A stored proof whose head is not (yet) in a committed batch: not anchored.
+      if (row.head_size === null || row.batch_root === null) return { record, leaf }
+      return {
+        record,
+        leaf,
+        anchor: {
+          head: { channelId: record.channelId, treeSize: Number(row.head_size), root: row.head_root as Hex, batch: Number(row.head_batch), batchIndex: Number(row.head_index), batchPath: JSON.parse(row.head_path!) as Hex[] },
+          batch: { root: row.batch_root as Hex, heads: Number(row.batch_heads), txHash: row.batch_tx as Hex | null },
+          proof: parseProof(row.proof),
+          proofSource: 'stored',
+        },
+      }
+    }
+    const [head] = await this.#run<HeadWithBatch>(q.head.bind({ channelId: row.channel_id, seq: record.seq, committed: 'committed' }))
     if (!head) return { record, leaf }
     const treeSize = Number(head.tree_size)
-    const leaves = await this.#run<{ leaf_hash: string }>(q.leaves, [row.channel_id, treeSize])
+    const leaves = (await this.#run<{ leaf_hash: string }>(q.leaves.bind({ channelId: row.channel_id, treeSize }))).map((l) => Buffer.from(l.leaf_hash.slice(2), 'hex'))
     return {
       record,
       leaf,
       anchor: {
         head: { ...headFromRow(head), channelId: record.channelId },
         batch: { root: head.batch_root as Hex, heads: Number(head.batch_heads), txHash: head.batch_tx as Hex | null },
-        leaves: leaves.map((l) => l.leaf_hash as Hex),
+        proof: leaves.length === treeSize && record.seq < treeSize ? inclusionProof(leaves, record.seq).map((p) => bytesToHex(p)) : [],
+        proofSource: 'log',
       },
     }
   }
 
   /**
-   * The three queries of {@link proofMaterial}, compiled once: verification is the hot read
-   * path (thousands per second), and building and compiling a query costs more than running it.
+   * The queries of {@link proofMaterial}, compiled once: verification is the hot read path
+   * (thousands per second), and building and compiling a query costs more than running it.
    */
   #verifyQueries() {
     if (this.#compiled) return this.#compiled
     const db = this.db
     this.#compiled = {
-      record: db
-        .selectFrom('supervision_records as r')
-        .leftJoin('supervision_leaves as l', (j) => j.onRef('l.channel_id', '=', 'r.channel_id').onRef('l.leaf_index', '=', 'r.seq'))
-        .selectAll('r')
-        .select('l.leaf_hash as leaf_hash')
-        .where('r.record_id', '=', '$recordId')
-        .compile(),
-      head: db
-        .selectFrom('supervision_heads as h')
-        .innerJoin('supervision_batches as b', 'b.batch', 'h.batch')
-        .selectAll('h')
-        .select(['b.root as batch_root', 'b.heads as batch_heads', 'b.tx_hash as batch_tx'])
-        .where('h.channel_id', '=', '$channelId')
-        .where('h.tree_size', '>', 0)
-        .where('b.status', '=', '$status')
-        .orderBy('h.tree_size')
-        .limit(1)
-        .compile(),
-      leaves: db.selectFrom('supervision_leaves').select('leaf_hash').where('channel_id', '=', '$channelId').where('leaf_index', '<', 0).orderBy('leaf_index').compile(),
+      verification: new BoundQuery(
+        db
+          .selectFrom('supervision_records as r')
+          .leftJoin('supervision_leaves as l', (j) => j.onRef('l.channel_id', '=', 'r.channel_id').onRef('l.leaf_index', '=', 'r.seq'))
+          .leftJoin('supervision_proofs as p', (j) => j.onRef('p.channel_id', '=', 'r.channel_id').onRef('p.leaf_index', '=', 'r.seq'))
+          .leftJoin('supervision_heads as h', (j) => j.onRef('h.channel_id', '=', 'p.channel_id').onRef('h.tree_size', '=', 'p.tree_size'))
+          .leftJoin('supervision_batches as b', (j) => j.onRef('b.batch', '=', 'h.batch').on('b.status', '=', $('committed')))
+          .selectAll('r')
+          .select([
+            'l.leaf_hash as leaf_hash', 'p.proof as proof',
+            'h.tree_size as head_size', 'h.root as head_root', 'h.batch as head_batch', 'h.batch_index as head_index', 'h.batch_path as head_path',
+            'b.root as batch_root', 'b.heads as batch_heads', 'b.tx_hash as batch_tx',
+          ])
+          .where('r.record_id', '=', $('recordId'))
+          .compile(),
+        ['recordId', 'committed'],
+      ),
+      head: new BoundQuery(
+        db
+          .selectFrom('supervision_heads as h')
+          .innerJoin('supervision_batches as b', 'b.batch', 'h.batch')
+          .selectAll('h')
+          .select(['b.root as batch_root', 'b.heads as batch_heads', 'b.tx_hash as batch_tx'])
+          .where('h.channel_id', '=', $('channelId'))
+          .where('h.tree_size', '>', $('seq') as unknown as number)
+          .where('b.status', '=', $('committed'))
+          .orderBy('h.tree_size')
+          .limit(1)
+          .compile(),
+        ['channelId', 'seq', 'committed'],
+      ),
+      leaves: new BoundQuery(
+        db.selectFrom('supervision_leaves').select('leaf_hash').where('channel_id', '=', $('channelId')).where('leaf_index', '<', $('treeSize') as unknown as number).orderBy('leaf_index').compile(),
+        ['channelId', 'treeSize'],
+      ),
     }
     return this.#compiled
   }
 
-  async #run<R>(query: CompiledQuery, parameters: unknown[]): Promise<R[]> {
-    // A compiled query with its parameters replaced, in the order they appear in the query.
-    const params = query.parameters.slice()
-    let i = 0
-    for (let k = 0; k < params.length && i < parameters.length; k++) params[k] = parameters[i++]
-    return (await this.db.executeQuery<R>({ ...query, parameters: params })).rows
+  async #run<R>(query: CompiledQuery, db: Db = this.db): Promise<R[]> {
+    return (await db.executeQuery<R>(query)).rows
+  }
+
+  /**
+   * `rows` inserted into `table` with one multi-row INSERT per chunk, each statement compiled
+   * once per row count (Kysely builds it with placeholder rows; its parameters are then the
+   * rows' values in column order, row after row). Both dialects: the compiler is the
+   * database's own.
+   */
+  async #insertRows<T extends keyof Database & string>(db: Db, table: T, columns: readonly (keyof Database[T] & string)[], rows: readonly unknown[][], conflict?: readonly (keyof Database[T] & string)[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const slice = rows.slice(i, i + CHUNK)
+      const key = `${table}:${slice.length}`
+      let compiled = this.#inserts.get(key)
+      if (!compiled) {
+        const row = Object.fromEntries(columns.map((c) => [c, null]))
+        let q = this.db.insertInto(table).values(slice.map(() => row) as never)
+        if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing())
+        compiled = q.compile()
+        if (compiled.parameters.length !== slice.length * columns.length) throw new Error(`supervision: the INSERT into ${table} compiled with ${compiled.parameters.length} parameters, expected ${slice.length * columns.length}`)
+        this.#inserts.set(key, compiled)
+      }
+      await db.executeQuery({ ...compiled, parameters: slice.flat() })
+    }
   }
 
   async channelKeys(channelId: bigint): Promise<ChannelKeyRow[]> {
@@ -287,16 +385,32 @@ export class SupervisionStore {
       .filter((c) => c.size > c.anchored)
   }
 
-  /** Writes a batch (status pending) and its heads, before its transaction is sent. */
-  async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly HeadRow[]): Promise<void> {
+  /**
+   * Channels with a wrapped key (so with logged records, or about to have them) that the
+   * indexer has not seen opened on chain: after a crash, the ones whose opening may never
+   * have been sent (the anchorer asks the chain before opening any of them).
+   */
+  async channelsNotSeenOpened(): Promise<bigint[]> {
+    const rows = await this.db
+      .selectFrom('supervision_channel_keys as k')
+      .select('k.channel_id')
+      .distinct()
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('supervision_channels as c').select('c.channel_id').whereRef('c.channel_id', '=', 'k.channel_id'))))
+      .execute()
+    return rows.map((r) => BigInt(r.channel_id))
+  }
+
+  /**
+   * Writes a batch (status pending), its heads and the inclusion proofs of the records it
+   * anchors for the first time, in one transaction, before its transaction is sent.
+   */
+  async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly HeadRow[], proofs: readonly ProofRow[] = []): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('supervision_batches').values({ batch: batch.batch, root: batch.root, heads: batch.heads, records: batch.records, status: 'pending', tx_hash: null, block_number: null, created_at: batch.createdAt, committed_at: null }).execute()
-      for (let i = 0; i < heads.length; i += CHUNK) {
-        await tx
-          .insertInto('supervision_heads')
-          .values(heads.slice(i, i + CHUNK).map((h) => ({ channel_id: channelIdText(h.channelId), tree_size: h.treeSize, root: h.root, batch: h.batch, batch_index: h.batchIndex, batch_path: JSON.stringify(h.batchPath) })))
-          .execute()
-      }
+      await this.#insertRows(tx, 'supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path'],
+        heads.map((h) => [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath)]))
+      await this.#insertRows(tx, 'supervision_proofs', ['channel_id', 'leaf_index', 'tree_size', 'batch', 'proof'],
+        proofs.map((p) => [channelIdText(p.channelId), p.leafIndex, p.treeSize, p.batch, JSON.stringify(p.proof)]))
     })
   }
 
@@ -307,6 +421,7 @@ export class SupervisionStore {
   /** Drops a pending batch whose transaction never landed, so its heads are anchored again. */
   async dropPendingBatch(batch: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('supervision_proofs').where('batch', '=', batch).execute()
       await tx.deleteFrom('supervision_heads').where('batch', '=', batch).execute()
       await tx.deleteFrom('supervision_batches').where('batch', '=', batch).where('status', '=', 'pending').execute()
     })
@@ -397,4 +512,14 @@ export class SupervisionStore {
     return known
   }
 
+}
+
+/** A stored proof column: a JSON array of hashes; anything else is an empty (failing) proof, not an error. */
+function parseProof(text: string): Hex[] {
+  try {
+    const value: unknown = JSON.parse(text)
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as Hex[]) : []
+  } catch {
+    return []
+  }
 }

@@ -15,7 +15,7 @@
 import { bytesToHex, type Address, type Hex } from 'viem'
 import { BUNDLE_FORMAT, bytesOf, included, verifyBundle, type BundleVerification, type ProofBundle } from './bundle.ts'
 import type { SupervisionChain } from './chainPort.ts'
-import { headLeaf, inclusionProof, leafHash, rootOf } from './merkle/index.ts'
+import { headLeaf, leafHash, rootOf } from './merkle/index.ts'
 import { recordLeafHash } from './record.ts'
 import type { HeadRow, SupervisionStore } from './SupervisionStore.ts'
 
@@ -49,7 +49,7 @@ export interface ChannelAudit {
 }
 
 export class Verifier {
-  readonly #roots = new Map<number, Hex>()
+  readonly #roots = new Map<number, Promise<Hex | undefined>>()
 
   constructor(
     readonly store: SupervisionStore,
@@ -57,12 +57,28 @@ export class Verifier {
     readonly identity: { chainId: number; contract: Address },
   ) {}
 
-  /** The root the chain committed for a batch (cached once seen). */
-  async onChainRoot(batch: number): Promise<Hex | undefined> {
-    const cached = this.#roots.get(batch)
-    if (cached) return cached
-    const root = await this.chain.batchRoot(batch)
-    if (root) this.#roots.set(batch, root)
+  /**
+   * The root the chain committed for a batch, read from the chain and cached once seen: a
+   * committed root is immutable on chain (the contract never rewrites `_batches[n]`), so a
+   * root read once stays the truth. Only roots the chain returned are cached — never one from
+   * the database — and an absent batch is asked again next time.
+   */
+  onChainRoot(batch: number): Promise<Hex | undefined> {
+    let root = this.#roots.get(batch)
+    if (!root) {
+      // The read in flight is shared: concurrent verifications of one batch ask the chain once.
+      root = this.chain.batchRoot(batch).then(
+        (r) => {
+          if (!r) this.#roots.delete(batch)
+          return r
+        },
+        (err: unknown) => {
+          this.#roots.delete(batch)
+          throw err
+        },
+      )
+      this.#roots.set(batch, root)
+    }
     return root
   }
 
@@ -72,14 +88,14 @@ export class Verifier {
     if (!m) return { missing: 'record' }
     const { record, anchor } = m
     if (!anchor) return { missing: 'anchor', channelId: record.channelId, seq: record.seq, link: record.link }
-    const { head, batch, leaves } = anchor
-    const leafHashes = leaves.map((l) => bytesOf(l))
+    const { head, batch, proof } = anchor
     const bundle: ProofBundle = {
       format: BUNDLE_FORMAT,
       chainId: this.identity.chainId,
       contract: this.identity.contract,
       record: { ...record, channelId: `0x${record.channelId.toString(16)}` },
-      channel: { treeSize: head.treeSize, root: head.root, inclusionProof: leafHashes.length === head.treeSize ? inclusionProof(leafHashes, record.seq).map((p) => bytesToHex(p)) : [] },
+      // The stored proof is checked by verifyBundle like any other input, never trusted.
+      channel: { treeSize: head.treeSize, root: head.root, inclusionProof: proof },
       batch: { number: head.batch, heads: batch.heads, index: head.batchIndex, path: head.batchPath, root: batch.root, txHash: batch.txHash },
     }
     return { bundle, leaf: m.leaf ?? ('0x' as Hex) }
