@@ -89,6 +89,8 @@ export const nodeConfigSchema = z.object({
       enabled: z.boolean().optional(),
       org: z.string().min(1).optional(),
       policy: z.enum(['production', 'embedded-development']).optional(),
+      /** SGX DCAP collateral (TCB info, QE identity, CRLs as PCCS serves them, JSON): enables the SGX verifier. */
+      sgxCollateral: z.string().min(1).optional(),
     })
     .strict()
     .optional(),

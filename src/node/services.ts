@@ -14,6 +14,7 @@ import { sdkSupervisionChain } from '../supervision/sdkChain.ts'
 import { SupervisionService } from '../supervision/SupervisionService.ts'
 import { ComputeService } from '../tee/ComputeService.ts'
 import { embeddedDevelopmentPolicy, productionPolicy } from '../tee/policy.ts'
+import { hardwareVerifiers } from '../tee/evidence/index.ts'
 import type { ChainConnection } from './connection.ts'
 import type { DataDir, NodeConfig } from './dataDir.ts'
 import { listOrganisations, loadOrganisation } from './organisations.ts'
@@ -191,6 +192,7 @@ async function openCompute(p: OpenNodeServicesParameters, log: (line: string) =>
     computeKey,
     masterKey: await loadOrCreateMasterKey(join(p.dataDir.root, 'storage', 'master.key')),
     policy: policyName === 'production' ? productionPolicy : embeddedDevelopmentPolicy,
+    hardwareVerifiers: hardwareVerifiers({ sgxCollateralFile: p.config.tee?.sgxCollateral }),
     registrar: embedded && isGovernance && (await p.client.isActive(org.key('Supervisor').address, 'Supervisor')) ? { governance: org.admin, supervisorKey: org.key('Supervisor') } : undefined,
     log: (line) => log(line),
   })

@@ -49,6 +49,18 @@ describe('policy over real evidence', { skip }, () => {
     refused(() => checkEvidence(facts, lenient, { publicKey: sessionKey, nonce }), 'report-data', /does not bind/)
   })
 
+  test('SGX DCAP: the real quote at 2025-07-01 is ConfigurationAndSWHardeningNeeded — production refuses it; expired collateral today', async () => {
+    const { createSgxDcapVerifier, parseSgxCollateral } = await import('./evidence/sgx/index.ts')
+    const verifier = createSgxDcapVerifier({ collateral: parseSgxCollateral(JSON.parse(readFileSync(join(ATTESTATION, 'sgx-dcap', 'sgx_quote_collateral.json'), 'utf8'))) })
+    const quote = read('sgx-dcap', 'sgx_quote')
+    const facts = await verifier.verify(quote, { now: new Date('2025-07-01T00:00:00Z') })
+    refused(() => checkEvidence(facts, productionPolicy, { publicKey: sessionKey, nonce }), 'tcb', /ConfigurationAndSWHardeningNeeded \(advisories INTEL-SA-00289, INTEL-SA-00615\)/)
+    const accepting: AttestationPolicy = { ...productionPolicy, name: 'accepting-test', acceptedTcbStatuses: ['UpToDate', 'ConfigurationAndSWHardeningNeeded'] }
+    refused(() => checkEvidence(facts, accepting, { publicKey: sessionKey, nonce }), 'report-data', /does not bind/)
+    const releaser = new KeyReleaser({ verifiers: { 'sgx-dcap': verifier }, policy: accepting, approvals: { isApproved: async () => true }, now: () => new Date('2026-11-21T00:00:00Z') })
+    await assert.rejects(releaser.admit({ session: { platform: 'sgx-dcap', publicKey: sessionKey, evidence: quote }, nonce, kind: 'RfmTags' }), (e: unknown) => e instanceof KeyReleaseRefusedError && e.failure === 'expired' && /TCB info expired/.test(e.message))
+  })
+
   test('TCB statuses: only those the policy lists; simulated only where allowed', () => {
     const facts: VerifiedEvidence = { platform: 'sgx-dcap', measurement: '0x00', reportData: bytesToHex(reportDataFor(sessionKey, nonce)), debug: false, tcbStatus: 'SWHardeningNeeded', advisoryIds: ['INTEL-SA-00615'], details: {} }
     refused(() => checkEvidence(facts, productionPolicy, { publicKey: sessionKey, nonce }), 'tcb', /SWHardeningNeeded \(advisories INTEL-SA-00615\) is not one the production policy accepts/)

@@ -57,6 +57,11 @@ export function checkEvidence(verified: VerifiedEvidence, policy: AttestationPol
   if (!policy.acceptedTcbStatuses.includes(verified.tcbStatus)) {
     refuse('tcb', `TCB status ${verified.tcbStatus}${verified.advisoryIds.length ? ` (advisories ${verified.advisoryIds.join(', ')})` : ''} is not one the ${policy.name} policy accepts (${policy.acceptedTcbStatuses.join(', ')})`)
   }
+  // SGX: the quoting enclave has a TCB status of its own (Intel's library merges the two).
+  const qeStatus = verified.details.qeTcbStatus
+  if (typeof qeStatus === 'string' && !policy.acceptedTcbStatuses.includes(qeStatus)) {
+    refuse('tcb', `the quoting enclave's TCB status ${qeStatus} is not one the ${policy.name} policy accepts (${policy.acceptedTcbStatuses.join(', ')})`)
+  }
   const expected = `0x${bytesToHex(reportDataFor(binding.publicKey, binding.nonce))}`
   if (verified.reportData.toLowerCase() !== expected) {
     refuse('report-data', 'the evidence does not bind this session key and nonce (report data differs from SHA-512(key || nonce))')
