@@ -190,6 +190,21 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
   }
 }
 
+interface DeployLaterParameters {
+  publicClient: PublicClient
+  walletClient: WalletClient
+  account: Account
+  alliance: Address
+}
+
+/** Deploys one contract from `account` (whatever its nonce) and returns its address. */
+async function deployOne(p: DeployLaterParameters, abi: unknown, bytecode: `0x${string}`, args: readonly unknown[]): Promise<Address> {
+  const chain = p.walletClient.chain as Chain
+  const receipt = await sendAndConfirm(p.publicClient, () => p.walletClient.deployContract({ abi: abi as never, bytecode, args: args as never, account: p.account, chain } as never))
+  if (!receipt.contractAddress) throw new Error(`deployment transaction ${receipt.transactionHash} created no contract`)
+  return receipt.contractAddress
+}
+
 /**
  * Deploys the Supervision contract of an existing deployment (one recorded before it
  * existed); anyone may, it has no owner. Returns its address.
@@ -197,19 +212,8 @@ export async function deployContracts(p: DeployParameters): Promise<Deployment> 
  * @example
  * const supervision = await deploySupervision({ publicClient, walletClient, account, alliance, marketplace })
  */
-export async function deploySupervision(p: {
-  publicClient: PublicClient
-  walletClient: WalletClient
-  account: Account
-  alliance: Address
-  marketplace: Address
-}): Promise<Address> {
-  const chain = p.walletClient.chain as Chain
-  const receipt = await sendAndConfirm(p.publicClient, () =>
-    p.walletClient.deployContract({ abi: SupervisionAbi, bytecode: SupervisionBytecode, args: [p.alliance, p.marketplace], account: p.account, chain } as never),
-  )
-  if (!receipt.contractAddress) throw new Error(`deployment transaction ${receipt.transactionHash} created no contract`)
-  return receipt.contractAddress
+export function deploySupervision(p: DeployLaterParameters & { marketplace: Address }): Promise<Address> {
+  return deployOne(p, SupervisionAbi, SupervisionBytecode, [p.alliance, p.marketplace])
 }
 
 /**
@@ -219,16 +223,6 @@ export async function deploySupervision(p: {
  * @example
  * const enclaves = await deployEnclaveRegistry({ publicClient, walletClient, account: governance, alliance })
  */
-export async function deployEnclaveRegistry(p: {
-  publicClient: PublicClient
-  walletClient: WalletClient
-  account: Account
-  alliance: Address
-}): Promise<Address> {
-  const chain = p.walletClient.chain as Chain
-  const receipt = await sendAndConfirm(p.publicClient, () =>
-    p.walletClient.deployContract({ abi: EnclaveRegistryAbi, bytecode: EnclaveRegistryBytecode, args: [p.alliance, p.account.address], account: p.account, chain } as never),
-  )
-  if (!receipt.contractAddress) throw new Error(`deployment transaction ${receipt.transactionHash} created no contract`)
-  return receipt.contractAddress
+export function deployEnclaveRegistry(p: DeployLaterParameters): Promise<Address> {
+  return deployOne(p, EnclaveRegistryAbi, EnclaveRegistryBytecode, [p.alliance, p.account.address])
 }

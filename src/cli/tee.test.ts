@@ -4,29 +4,21 @@
  * the real Online Retail file; an RFM job runs, is anchored and read back; bad input is named.
  */
 import assert from 'node:assert/strict'
-import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { createGunzip } from 'node:zlib'
 import { after, test } from 'node:test'
 import { bourse, bourseOk, startCliAlliance } from '../testing/cli.ts'
+import { onlineRetailMissing, onlineRetailSample } from '../testing/onlineRetail.ts'
 
-const DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'online-retail', 'online-retail.csv.gz')
 const dir = mkdtempSync(join(tmpdir(), 'bourse-tee-cli-'))
 after(() => {
   bourse(dir, ['stop'])
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('tee: status, gateway import, an anchored RFM job, governance reads; bad input named', { timeout: 240_000, skip: existsSync(DATA) ? false : `${DATA} is absent` }, async () => {
-  const lines: string[] = []
-  for await (const line of createInterface({ input: createReadStream(DATA).pipe(createGunzip()) })) {
-    lines.push(line)
-    if (lines.length > 8000) break
-  }
-  const file = join(dir, 'orders.csv')
-  writeFileSync(file, `${lines.join('\n')}\n`)
+test('tee: status, gateway import, an anchored RFM job, governance reads; bad input named', { timeout: 240_000, skip: onlineRetailMissing }, async () => {
+  const { path: file } = await onlineRetailSample({ limit: 8000 })
   startCliAlliance(dir)
 
   const status = bourseOk(dir, ['--json', 'tee', 'status']).json

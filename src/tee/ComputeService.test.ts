@@ -8,16 +8,15 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { createReadStream, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { createReadStream, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGunzip } from 'node:zlib'
-import { createInterface } from 'node:readline'
 import { after, before, describe, test } from 'node:test'
 import { bytesToHex, recoverMessageAddress } from 'viem'
 import { EnclaveRequestError, KeyReleaseRefusedError } from '../errors/tee.ts'
 import { readCsvRecords } from '../import/csv.ts'
 import { jobDigest, jobOf } from '../sdk/enclaves.ts'
+import { onlineRetailMissing, onlineRetailSample } from '../testing/onlineRetail.ts'
 import { worldCompute } from '../testing/tee.ts'
 import { createWorld, type World } from '../testing/world.ts'
 import type { ComputeService } from './ComputeService.ts'
@@ -31,23 +30,8 @@ import { productionPolicy } from './policy.ts'
 import { pseudonymiser } from './pseudonym.ts'
 import { SimulatedEnclave } from './runtime/SimulatedEnclave.ts'
 
-const DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'online-retail', 'online-retail.csv.gz')
 /** Every 15th row of the whole year: ~36,000 rows over every month (forecasting needs the dates). */
 const EVERY = 15
-const available = existsSync(DATA)
-
-/** Every `every`-th row of the real file with its header, as a plain CSV (the gateway reads both). */
-async function slice(every: number): Promise<{ path: string; rows: number }> {
-  const lines: string[] = []
-  let n = 0
-  const rl = createInterface({ input: createReadStream(DATA).pipe(createGunzip()) })
-  // No record of this file spans lines (checked by the importer's tests), so lines are records.
-  for await (const line of rl) if (n++ % every === 0) lines.push(line)
-  rl.close()
-  const path = join(mkdtempSync(join(tmpdir(), 'tee-slice-')), 'orders.csv')
-  writeFileSync(path, `${lines.join('\n')}\n`)
-  return { path, rows: lines.length - 1 }
-}
 
 /** The plain computation's input: the same rows, CustomerID through the owner's pseudonyms (or raw). */
 async function plainTable(path: string, pseudonym: (id: string) => string, keep: (fields: string[]) => boolean = () => true) {
@@ -65,7 +49,7 @@ async function plainTable(path: string, pseudonym: (id: string) => string, keep:
   return builder.build()
 }
 
-describe('confidential computing on the Online Retail data', { skip: available ? false : `${DATA} is absent (../shared/data)` }, () => {
+describe('confidential computing on the Online Retail data', { skip: onlineRetailMissing }, () => {
   let w: World
   let compute: ComputeService
   let path: string
@@ -76,7 +60,7 @@ describe('confidential computing on the Online Retail data', { skip: available ?
   const descriptions = new Set<string>()
 
   before(async () => {
-    ;({ path, rows } = await slice(EVERY))
+    ;({ path, rows } = await onlineRetailSample({ every: EVERY }))
     w = await createWorld({ pricing: 'fixed' })
     const teeDir = mkdtempSync(join(tmpdir(), 'tee-node-'))
     const runtime = await SimulatedEnclave.launch({

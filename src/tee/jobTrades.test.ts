@@ -6,38 +6,17 @@
  * offer and settles — money moves exactly as for data.
  */
 import assert from 'node:assert/strict'
-import { createReadStream, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { createGunzip } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 import { parseEther } from 'viem'
 import { UsageError } from '../errors/node.ts'
 import { TradeState } from '../sdk/trade.ts'
+import { onlineRetailMissing, onlineRetailSample } from '../testing/onlineRetail.ts'
 import { worldCompute } from '../testing/tee.ts'
 import { createWorld, newToken, type World } from '../testing/world.ts'
 import type { ComputeService } from './ComputeService.ts'
 import { JOB_CATEGORY, JobTrades, offerHash, tradeJobId, verifyJobDelivery, type JobOffer } from './jobTrades.ts'
 
-const DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'online-retail', 'online-retail.csv.gz')
-
-async function sample(every: number): Promise<{ path: string; customers: string[] }> {
-  const lines: string[] = []
-  const customers = new Set<string>()
-  let n = 0
-  for await (const line of createInterface({ input: createReadStream(DATA).pipe(createGunzip()) })) {
-    if (n++ % every !== 0) continue
-    lines.push(line)
-    const id = line.split(',').at(-2)
-    if (n > 1 && id && /^\d+\.0$/.test(id)) customers.add(id.slice(0, -2))
-  }
-  const path = join(mkdtempSync(join(tmpdir(), 'job-trade-')), 'orders.csv')
-  writeFileSync(path, `${lines.join('\n')}\n`)
-  return { path, customers: [...customers] }
-}
-
-describe('a job bought as a trade', { skip: existsSync(DATA) ? false : `${DATA} is absent (../shared/data)` }, () => {
+describe('a job bought as a trade', { skip: onlineRetailMissing }, () => {
   let w: World
   let compute: ComputeService
   let trades: JobTrades
@@ -46,7 +25,7 @@ describe('a job bought as a trade', { skip: existsSync(DATA) ? false : `${DATA} 
   let customers: string[]
 
   before(async () => {
-    const data = await sample(20)
+    const data = await onlineRetailSample({ every: 20 })
     customers = data.customers
     w = await createWorld({ pricing: 'fixed' })
     compute = await worldCompute(w)

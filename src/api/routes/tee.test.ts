@@ -5,40 +5,19 @@
  * what is wrong, and 503 on a node without an enclave runtime.
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, writeFileSync, createReadStream } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { createGunzip } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 import { hexToBytes, parseEther, type Hex } from 'viem'
 import { eciesDecrypt } from '../../identity/ecies.ts'
+import { onlineRetailMissing, onlineRetailSample } from '../../testing/onlineRetail.ts'
 import { newToken } from '../../testing/world.ts'
 import { createApiWorld, json, type ApiWorld } from '../testing/apiWorld.ts'
 
-const DATA = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'online-retail', 'online-retail.csv.gz')
-
-async function sample(every: number): Promise<{ path: string; customers: string[] }> {
-  const lines: string[] = []
-  const customers = new Set<string>()
-  let n = 0
-  for await (const line of createInterface({ input: createReadStream(DATA).pipe(createGunzip()) })) {
-    if (n++ % every !== 0) continue
-    lines.push(line)
-    const id = line.split(',').at(-2)
-    if (n > 1 && id && /^\d+\.0$/.test(id)) customers.add(id.slice(0, -2))
-  }
-  const path = join(mkdtempSync(join(tmpdir(), 'tee-api-')), 'orders.csv')
-  writeFileSync(path, `${lines.join('\n')}\n`)
-  return { path, customers: [...customers] }
-}
-
-describe('tee routes', { skip: existsSync(DATA) ? false : `${DATA} is absent (../shared/data)` }, () => {
+describe('tee routes', { skip: onlineRetailMissing }, () => {
   let a: ApiWorld
   let customers: string[]
   before(async () => {
     a = await createApiWorld({ pricing: 'fixed', compute: true, storage: true })
-    const data = await sample(40)
+    const data = await onlineRetailSample({ every: 40 })
     customers = data.customers
     await a.deps.compute!.importDataset('alpha', { path: data.path, name: 'retail' })
   })

@@ -17,9 +17,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, Option } from 'commander'
-import type { Hex, LocalAccount } from 'viem'
+import type { Hex } from 'viem'
 import { UsageError } from '../../errors/node.ts'
-import { roles, type Role } from '../../identity/roles.ts'
 import { approveMeasurement, jobKinds, measurementIdOf, measurementOf, proposeMeasurement, revokeMeasurement, type JobKind } from '../../sdk/enclaves.ts'
 import { loadOrCreateMasterKey } from '../../storage/keyWrap.ts'
 import { encryptEnclaveFile } from '../../tee/enclaveFile.ts'
@@ -27,6 +26,7 @@ import { gatewayImport } from '../../tee/gateway.ts'
 import { OwnerKeys, PSEUDONYM_KEY_ID } from '../../tee/OwnerKeys.ts'
 import type { TeePlatform } from '../../tee/evidence/types.ts'
 import { CliContext } from '../context.ts'
+import { memberKey } from '../memberKey.ts'
 
 const bytes32 = (what: string) => (v: string): Hex => {
   if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new UsageError(`"${v}" is not a ${what}: 0x and 64 hex digits.`)
@@ -40,16 +40,6 @@ const nameArg = (what: string) => (v: string): string => {
 const positiveInt = (what: string, max: number) => (v: string): number => {
   if (!/^[0-9]{1,9}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new UsageError(`${what} must be an integer from 1 to ${max}, not "${v}".`)
   return Number(v)
-}
-
-/** A key of the organisation the node accepts as its signer (the first role bound and active). */
-async function signingKey(ctx: CliContext, orgName: string): Promise<LocalAccount> {
-  const [client, org] = await Promise.all([ctx.client(), ctx.org(orgName)])
-  for (const role of roles as readonly Role[]) {
-    const key = org.key(role)
-    if (await client.isActive(key.address, role)) return key
-  }
-  throw new UsageError(`Organisation ${orgName} has no active function key to sign with.`)
 }
 
 /** The organisation's owner keys, as the node keeps them (src/tee/ComputeService.ts layout). */
@@ -156,7 +146,7 @@ export function teeCommands(program: Command): void {
         : kind === 'overlap' ? { kind: 'AudienceOverlap', owner: o.org, dataset: need(o.dataset, '--dataset'), buyer: o.org, audience: need(o.audience, '--audience'), minGroupSize: o.minGroup, groupBy: o.groupBy === 'category' ? 'category' : 'segment' }
         : kind === 'train' ? { kind: 'ForecastTraining', datasets: need(o.dataset, '--dataset').split(',').map((d) => ({ owner: o.org, dataset: d.trim(), member: d.trim() })), groupBy: o.groupBy === 'all' ? 'all' : 'country', modelName: need(o.model, '--model') }
         : { kind: 'ForecastPrediction', modelName: need(o.model, '--model'), member: need(o.member, '--member'), horizon: o.horizon }
-      const r = await ctx.api().call<JobResult>('POST', '/v1/tee/jobs', { as: await signingKey(ctx, o.org), body: spec })
+      const r = await ctx.api().call<JobResult>('POST', '/v1/tee/jobs', { as: await memberKey(ctx, o.org), body: spec })
       ctx.out.result(r, (v: JobResult) =>
         [
           `${v.kind} job ${v.jobId}${v.simulated ? ' — SIMULATED enclave' : ''} (policy ${v.policy})`,

@@ -8,14 +8,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
-import { hexToBytes, isHex, type Hex, type LocalAccount } from 'viem'
+import { hexToBytes, isHex, type Hex } from 'viem'
 import { UsageError } from '../../errors/node.ts'
-import { roles, type Role } from '../../identity/roles.ts'
 import { verifyBundle, type ProofBundle } from '../../supervision/bundle.ts'
 import { unwrapChannelKeyAsMember } from '../../supervision/envelope.ts'
 import { LINKS } from '../../supervision/links.ts'
 import { openRecord } from '../../supervision/record.ts'
 import { CliContext } from '../context.ts'
+import { memberKey } from '../memberKey.ts'
 
 const recordIdArg = (v: string): Hex => {
   if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new UsageError(`"${v}" is not a record id: 0x and 64 hex digits.`)
@@ -40,16 +40,6 @@ interface Verification {
 
 /** One line per verification check: `ok  name: detail` or `FAIL name: detail`. */
 const checkLines = (checks: readonly { name: string; ok: boolean; detail: string }[]) => checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`)
-
-/** A key of the organisation the node accepts as its signer (the first role bound and active). */
-async function memberKey(ctx: CliContext, orgName: string): Promise<LocalAccount> {
-  const [client, org] = await Promise.all([ctx.client(), ctx.org(orgName)])
-  for (const role of roles as readonly Role[]) {
-    const key = org.key(role)
-    if (await client.isActive(key.address, role)) return key
-  }
-  throw new UsageError(`Organisation ${orgName} has no active function key to sign with.`)
-}
 
 export function traceCommands(program: Command): void {
   const trace = program.command('trace').description('supervision: verify, audit and read trade records anchored on chain')
