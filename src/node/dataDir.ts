@@ -110,6 +110,8 @@ export class DataDir {
   get deployment() { return join(this.root, 'deployment.json') }
   get tokens() { return join(this.root, 'tokens') }
   get nodeInfo() { return join(this.root, 'node.json') }
+  /** The node's master key: wraps the storage provider's asset keys and the organisations' enclave keys. */
+  get masterKey() { return join(this.root, 'storage', 'master.key') }
   orgKeystore(name: string) { return join(this.orgs, `${name}.json`) }
   token(tradeId: bigint) { return join(this.tokens, `0x${tradeId.toString(16)}.json`) }
 

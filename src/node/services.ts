@@ -3,7 +3,6 @@
  * feeding it, and the encrypted storage provider. Opened after the chain and contracts,
  * closed before them.
  */
-import { join } from 'node:path'
 import pino from 'pino'
 import type { Deployment } from '../chain/deploy.ts'
 import { openDatabase, type BourseDatabase } from '../db/index.ts'
@@ -76,7 +75,7 @@ export async function openNodeServices(p: OpenNodeServicesParameters): Promise<N
       if (await p.client.isActive(key.address, 'Storage')) {
         storage = await StorageProvider.open({
           dataDir: p.dataDir.root,
-          masterKey: await loadOrCreateMasterKey(join(p.dataDir.root, 'storage', 'master.key')),
+          masterKey: await loadOrCreateMasterKey(p.dataDir.masterKey),
           client: p.client,
           actor: p.client.as(key),
         })
@@ -190,7 +189,7 @@ async function openCompute(p: OpenNodeServicesParameters, log: (line: string) =>
     dataDir: p.dataDir.root,
     client: p.client,
     computeKey,
-    masterKey: await loadOrCreateMasterKey(join(p.dataDir.root, 'storage', 'master.key')),
+    masterKey: await loadOrCreateMasterKey(p.dataDir.masterKey),
     policy: policyName === 'production' ? productionPolicy : embeddedDevelopmentPolicy,
     hardwareVerifiers: hardwareVerifiers({ sgxCollateralFile: p.config.tee?.sgxCollateral }),
     registrar: embedded && isGovernance && (await p.client.isActive(org.key('Supervisor').address, 'Supervisor')) ? { governance: org.admin, supervisorKey: org.key('Supervisor') } : undefined,

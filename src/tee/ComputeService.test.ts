@@ -12,7 +12,7 @@ import { createReadStream, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { bytesToHex, recoverMessageAddress } from 'viem'
+import { recoverMessageAddress } from 'viem'
 import { EnclaveRequestError, KeyReleaseRefusedError } from '../errors/tee.ts'
 import { readCsvRecords } from '../import/csv.ts'
 import { jobDigest, jobOf } from '../sdk/enclaves.ts'
@@ -210,6 +210,5 @@ describe('confidential computing on the Online Retail data', { skip: onlineRetai
     } finally {
       await unapproved.close()
     }
-    void bytesToHex
   })
 })

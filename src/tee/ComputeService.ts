@@ -4,35 +4,30 @@
  * releaser, and jobs run end to end and anchored by the node's Compute key.
  *
  * Layout under `<dataDir>/tee/`: `platform/` (simulated platform secrets, read by enclave
- * processes only), `sealed/` (enclave sealed state), `owners/<org>/owner-keys/` (dataset and
- * pseudonym keys under the master key), `owners/<org>/datasets/<name>.enc` and
- * `owners/<org>/audiences/<name>.enc` (encrypted for enclaves).
+ * processes only), `sealed/` (enclave sealed state), `owners/<org>/` (each organisation's keys,
+ * datasets and audience lists: src/tee/OwnerData.ts), `offers/` (job offers).
  *
  * The embedded default runs the simulated backend under the `embedded-development` policy and
  * says so in every status, log line and API answer; a node with `tee.policy: "production"`
  * refuses simulated evidence, so on it the simulated backend can run nothing.
  */
 import { mkdirSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Account, Hex } from 'viem'
-import { UsageError } from '../errors/node.ts'
 import type { BourseClient } from '../sdk/BourseClient.ts'
 import { approveMeasurement, isApproved, jobKinds, measurementIdOf, measurementOf, proposeMeasurement, type JobKind } from '../sdk/enclaves.ts'
-import { encryptEnclaveFile } from './enclaveFile.ts'
 import type { JobInputs } from './enclave/protocol.ts'
 import { createSimulatedVerifier } from './evidence/simulated.ts'
 import type { EvidenceVerifier, TeePlatform } from './evidence/types.ts'
-import { gatewayImport, type GatewayImportResult } from './gateway.ts'
+import type { GatewayImportResult } from './gateway.ts'
 import { buildEnclaveImage, type EnclaveImage } from './image.ts'
 import { KeyReleaser } from './keyRelease.ts'
-import { OwnerKeys, PSEUDONYM_KEY_ID } from './OwnerKeys.ts'
+import { audienceKeyId, datasetKeyId, OwnerData } from './OwnerData.ts'
+import { PSEUDONYM_KEY_ID, type OwnerKeys } from './OwnerKeys.ts'
 import { embeddedDevelopmentPolicy, productionPolicy, SIMULATED_WARNING, type AttestationPolicy } from './policy.ts'
 import { runEnclaveJob, type EnclaveJobOutcome, type KeyGrant } from './runEnclaveJob.ts'
 import type { EnclaveRuntime } from './runtime/EnclaveRuntime.ts'
 import { SimulatedEnclave } from './runtime/SimulatedEnclave.ts'
-
-const NAME = /^[A-Za-z0-9._-]{1,64}$/
 
 /** A job as a user asks for it: datasets and audiences by owner and name. */
 export type JobSpec =
@@ -79,7 +74,7 @@ export class ComputeService {
   readonly teeDir: string
   readonly #p: ComputeServiceParameters
   readonly #verifiers: Partial<Record<TeePlatform, EvidenceVerifier>>
-  readonly #owners = new Map<string, { keys: OwnerKeys; releaser: KeyReleaser }>()
+  readonly #owners = new Map<string, { data: OwnerData; keys: OwnerKeys; releaser: KeyReleaser }>()
   /** The node's own admission of every session (jobs without keys included). */
   readonly #admitter: KeyReleaser
 
@@ -151,43 +146,25 @@ export class ComputeService {
     }
   }
 
-  /** An organisation's keys and releaser (one per local organisation; same node policy). */
-  owner(org: string): { keys: OwnerKeys; releaser: KeyReleaser } {
-    if (!NAME.test(org)) throw new UsageError(`organisation name "${org}" must be 1-64 letters, digits, dot, dash or underscore`)
+  /** An organisation's data, keys and releaser (one per local organisation; same node policy). */
+  owner(org: string): { data: OwnerData; keys: OwnerKeys; releaser: KeyReleaser } {
     let owner = this.#owners.get(org)
     if (!owner) {
-      owner = {
-        keys: new OwnerKeys({ teeDir: join(this.teeDir, 'owners', org), masterKey: this.#p.masterKey }),
-        releaser: this.#releaser(),
-      }
+      const data = new OwnerData({ teeDir: this.teeDir, org, masterKey: this.#p.masterKey })
+      owner = { data, keys: data.keys, releaser: this.#releaser() }
       this.#owners.set(org, owner)
     }
     return owner
   }
 
-  #file(org: string, folder: 'datasets' | 'audiences', name: string): string {
-    if (!NAME.test(name)) throw new UsageError(`${folder.slice(0, -1)} name "${name}" must be 1-64 letters, digits, dot, dash or underscore`)
-    const dir = join(this.teeDir, 'owners', org, folder)
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    return join(dir, `${name}.enc`)
+  /** The gateway: the owner's order file -> de-identified, encrypted dataset `name` (replacing one of that name). */
+  importDataset(org: string, p: { path: string; name: string; keep?: (fields: readonly string[]) => boolean; onProgress?: (bytes: number) => void }): Promise<GatewayImportResult & { name: string }> {
+    return this.owner(org).data.importDataset({ ...p, replace: true })
   }
 
-  /** The gateway: the owner's order file -> de-identified, encrypted dataset `name`. */
-  async importDataset(org: string, p: { path: string; name: string; keep?: (fields: readonly string[]) => boolean; onProgress?: (bytes: number) => void }): Promise<GatewayImportResult & { name: string }> {
-    const { keys } = this.owner(org)
-    const out = this.#file(org, 'datasets', p.name)
-    const keyId = `dataset-${p.name}`
-    const result = await gatewayImport({ path: p.path, out, pseudonymKey: keys.getOrCreate(PSEUDONYM_KEY_ID), datasetKey: keys.getOrCreate(keyId), keep: p.keep, onProgress: p.onProgress })
-    return { ...result, name: p.name }
-  }
-
-  /** A buyer's customer list, encrypted for enclaves (raw ids: pseudonymised inside the enclave with the seller's key). */
-  async writeAudience(org: string, name: string, customerIds: readonly string[]): Promise<{ path: string; size: number }> {
-    const { keys } = this.owner(org)
-    const path = this.#file(org, 'audiences', name)
-    const plaintext = new TextEncoder().encode(JSON.stringify([...customerIds]))
-    await writeFile(path, encryptEnclaveFile({ kind: 'audience', entries: customerIds.length }, plaintext, keys.getOrCreate(`audience-${name}`)), { mode: 0o600 })
-    return { path, size: customerIds.length }
+  /** A buyer's customer list, encrypted for enclaves (replacing one of that name). */
+  writeAudience(org: string, name: string, customerIds: readonly string[]): Promise<{ path: string; size: number }> {
+    return this.owner(org).data.writeAudience(name, customerIds, { replace: true })
   }
 
   #grant(org: string, keyId: string): KeyGrant {
@@ -197,28 +174,28 @@ export class ComputeService {
 
   /** The enclave inputs and the keys each owner releases for them. */
   #plan(spec: JobSpec): { inputs: JobInputs; grants: KeyGrant[] } {
-    const dataset = (owner: string, name: string) => ({ path: this.#file(owner, 'datasets', name), keyId: `${owner}/dataset-${name}` })
+    const dataset = (owner: string, name: string) => ({ path: this.owner(owner).data.datasetPath(name), keyId: `${owner}/${datasetKeyId(name)}` })
     switch (spec.kind) {
       case 'RfmTags':
-        return { inputs: { kind: 'RfmTags', dataset: dataset(spec.owner, spec.dataset), referenceTime: spec.referenceTime }, grants: [this.#grant(spec.owner, `dataset-${spec.dataset}`)] }
+        return { inputs: { kind: 'RfmTags', dataset: dataset(spec.owner, spec.dataset), referenceTime: spec.referenceTime }, grants: [this.#grant(spec.owner, datasetKeyId(spec.dataset))] }
       case 'TagAuthenticity':
-        return { inputs: { kind: 'TagAuthenticity', dataset: dataset(spec.owner, spec.dataset), claimed: spec.claimed }, grants: [this.#grant(spec.owner, `dataset-${spec.dataset}`)] }
+        return { inputs: { kind: 'TagAuthenticity', dataset: dataset(spec.owner, spec.dataset), claimed: spec.claimed }, grants: [this.#grant(spec.owner, datasetKeyId(spec.dataset))] }
       case 'AudienceOverlap':
         return {
           inputs: {
             kind: 'AudienceOverlap',
             dataset: dataset(spec.owner, spec.dataset),
             pseudonymKeyId: `${spec.owner}/${PSEUDONYM_KEY_ID}`,
-            audience: { path: this.#file(spec.buyer, 'audiences', spec.audience), keyId: `${spec.buyer}/audience-${spec.audience}` },
+            audience: { path: this.owner(spec.buyer).data.audiencePath(spec.audience), keyId: `${spec.buyer}/${audienceKeyId(spec.audience)}` },
             minGroupSize: spec.minGroupSize,
             groupBy: spec.groupBy,
           },
-          grants: [this.#grant(spec.owner, `dataset-${spec.dataset}`), this.#grant(spec.owner, PSEUDONYM_KEY_ID), this.#grant(spec.buyer, `audience-${spec.audience}`)],
+          grants: [this.#grant(spec.owner, datasetKeyId(spec.dataset)), this.#grant(spec.owner, PSEUDONYM_KEY_ID), this.#grant(spec.buyer, audienceKeyId(spec.audience))],
         }
       case 'ForecastTraining':
         return {
           inputs: { kind: 'ForecastTraining', datasets: spec.datasets.map((d) => ({ ...dataset(d.owner, d.dataset), member: d.member })), groupBy: spec.groupBy, modelName: spec.modelName, holdoutDays: spec.holdoutDays },
-          grants: spec.datasets.map((d) => this.#grant(d.owner, `dataset-${d.dataset}`)),
+          grants: spec.datasets.map((d) => this.#grant(d.owner, datasetKeyId(d.dataset))),
         }
       case 'ForecastPrediction':
         return { inputs: { kind: 'ForecastPrediction', modelName: spec.modelName, member: spec.member, horizon: spec.horizon }, grants: [] }

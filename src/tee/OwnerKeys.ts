@@ -1,7 +1,7 @@
 /**
  * A data owner's keys for confidential computing, on the owner's node: one asset key per
  * dataset written for enclaves, and the owner's pseudonym key (the gateway's keyed hash).
- * Stored in `<dataDir>/tee/owner-keys/<id>.key`, each wrapped under the node's master key
+ * Stored in `<dataDir>/tee/owners/<org>/owner-keys/<id>.key` (src/tee/OwnerData.ts), each wrapped under the node's master key
  * (AES-256-GCM, the key id as associated data, src/storage/keyWrap.ts) — the same protection
  * as the storage provider's asset keys. They leave this store only wrapped to an admitted
  * enclave session (src/tee/keyRelease.ts).
@@ -19,8 +19,9 @@ export class OwnerKeys {
   readonly #dir: string
   readonly #masterKey: Uint8Array
 
-  constructor(p: { teeDir: string; masterKey: Uint8Array }) {
-    this.#dir = join(p.teeDir, 'owner-keys')
+  /** @param p.dir the organisation's folder (src/tee/OwnerData.ts) */
+  constructor(p: { dir: string; masterKey: Uint8Array }) {
+    this.#dir = join(p.dir, 'owner-keys')
     this.#masterKey = p.masterKey
   }
 

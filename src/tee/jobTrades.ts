@@ -27,7 +27,6 @@ import type { BourseClient } from '../sdk/BourseClient.ts'
 import { jobOf, type JobRecord } from '../sdk/enclaves.ts'
 import { encryptionKeyOf } from '../sdk/supervision.ts'
 import { TradeState } from '../sdk/trade.ts'
-import { readEnclaveFileHeader } from './enclaveFile.ts'
 import type { ComputeService, JobSpec } from './ComputeService.ts'
 import type { EnclaveJobOutcome } from './runEnclaveJob.ts'
 
@@ -73,9 +72,7 @@ export class JobTrades {
 
   /** The plaintext hash of an owner's dataset (from its encrypted file's header; no key needed). */
   datasetHash(owner: string, dataset: string): Hex {
-    const path = join(this.#compute.teeDir, 'owners', owner, 'datasets', `${dataset}.enc`)
-    if (!existsSync(path)) throw new UsageError(`${owner} has no enclave dataset "${dataset}" on this node.`)
-    return readEnclaveFileHeader(readFileSync(path)).header.contentHash as Hex
+    return this.#compute.owner(owner).data.datasetHash(dataset)
   }
 
   /** Stores an offer with the owner and dataset it is about; returns the content hash to list. */

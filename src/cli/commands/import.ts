@@ -24,7 +24,8 @@ import { stageImport, type StagedDataset, type StagedImport } from '../../import
 import { dropColumns, type RowTransform } from '../../import/transforms.ts'
 import { loadOrCreateMasterKey } from '../../storage/keyWrap.ts'
 import { pseudonymiseColumns } from '../../tee/deidentify.ts'
-import { OwnerKeys, PSEUDONYM_KEY_ID } from '../../tee/OwnerKeys.ts'
+import { OwnerData } from '../../tee/OwnerData.ts'
+import { PSEUDONYM_KEY_ID } from '../../tee/OwnerKeys.ts'
 import { withDeposit } from '../backend/ApiBackend.ts'
 import { CliContext, type CliApi } from '../context.ts'
 import { addListingTermOptions, parseListingTerms, type ListingTermOptions, type ListingTerms } from '../listingTerms.ts'
@@ -117,7 +118,7 @@ async function runImport(ctx: CliContext, file: string, o: ImportOptions): Promi
     // The organisation's pseudonym key: the same keyed hash as its enclave datasets (bourse tee import).
     if (!o.org) throw new UsageError('--pseudonymise: give the owner organisation with --org (its pseudonym key is used)')
     await ctx.org(o.org)
-    const keys = new OwnerKeys({ teeDir: join(ctx.dataDir.root, 'tee', 'owners', o.org), masterKey: await loadOrCreateMasterKey(join(ctx.dataDir.root, 'storage', 'master.key')) })
+    const { keys } = new OwnerData({ teeDir: join(ctx.dataDir.root, 'tee'), org: o.org, masterKey: await loadOrCreateMasterKey(ctx.dataDir.masterKey) })
     transforms.push(pseudonymiseColumns(o.pseudonymise, keys.getOrCreate(PSEUDONYM_KEY_ID)))
   }
 

@@ -21,9 +21,7 @@ import type { Hex } from 'viem'
 import { UsageError } from '../../errors/node.ts'
 import { approveMeasurement, jobKinds, measurementIdOf, measurementOf, proposeMeasurement, revokeMeasurement, type JobKind } from '../../sdk/enclaves.ts'
 import { loadOrCreateMasterKey } from '../../storage/keyWrap.ts'
-import { encryptEnclaveFile } from '../../tee/enclaveFile.ts'
-import { gatewayImport } from '../../tee/gateway.ts'
-import { OwnerKeys, PSEUDONYM_KEY_ID } from '../../tee/OwnerKeys.ts'
+import { OwnerData } from '../../tee/OwnerData.ts'
 import type { TeePlatform } from '../../tee/evidence/types.ts'
 import { CliContext } from '../context.ts'
 import { memberKey } from '../memberKey.ts'
@@ -42,11 +40,10 @@ const positiveInt = (what: string, max: number) => (v: string): number => {
   return Number(v)
 }
 
-/** The organisation's owner keys, as the node keeps them (src/tee/ComputeService.ts layout). */
-async function ownerKeys(ctx: CliContext, org: string): Promise<{ keys: OwnerKeys; dir: string }> {
+/** The organisation's enclave data, in the layout the node uses (src/tee/OwnerData.ts). */
+async function ownerData(ctx: CliContext, org: string): Promise<OwnerData> {
   await ctx.org(org) // refuses an unknown organisation by name
-  const dir = join(ctx.dataDir.root, 'tee', 'owners', org)
-  return { keys: new OwnerKeys({ teeDir: dir, masterKey: await loadOrCreateMasterKey(join(ctx.dataDir.root, 'storage', 'master.key')) }), dir }
+  return new OwnerData({ teeDir: join(ctx.dataDir.root, 'tee'), org, masterKey: await loadOrCreateMasterKey(ctx.dataDir.masterKey) })
 }
 
 interface JobResult {
@@ -81,18 +78,8 @@ export function teeCommands(program: Command): void {
     .option('--country <country>', 'keep only rows of this country (one member\'s share)')
     .action(async (file: string, o: { org: string; name: string; country?: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const { keys, dir } = await ownerKeys(ctx, o.org)
-      const keyId = `dataset-${o.name}`
-      if (keys.has(keyId)) throw new UsageError(`Organisation ${o.org} already has a dataset "${o.name}"; choose another --name.`)
-      const { mkdirSync } = await import('node:fs')
-      mkdirSync(join(dir, 'datasets'), { recursive: true, mode: 0o700 })
-      const result = await gatewayImport({
-        path: file,
-        out: join(dir, 'datasets', `${o.name}.enc`),
-        pseudonymKey: keys.getOrCreate(PSEUDONYM_KEY_ID),
-        datasetKey: keys.create(keyId),
-        keep: o.country ? (fields) => fields[7] === o.country : undefined,
-      })
+      const data = await ownerData(ctx, o.org)
+      const result = await data.importDataset({ path: file, name: o.name, replace: false, keep: o.country ? (fields) => fields[7] === o.country : undefined })
       ctx.out.result({ ...result, name: o.name, org: o.org }, (r: typeof result & { name: string; org: string }) =>
         [
           `dataset ${o.name} of ${o.org}: ${r.rows.toLocaleString('en')} rows, ${r.customers.toLocaleString('en')} pseudonymised customers, encrypted for enclaves (${r.bytes.toLocaleString('en')} bytes)`,
@@ -110,14 +97,10 @@ export function teeCommands(program: Command): void {
     .requiredOption('--name <list>', 'list name', nameArg('list name'))
     .action(async (file: string, o: { org: string; name: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      const { keys, dir } = await ownerKeys(ctx, o.org)
+      const data = await ownerData(ctx, o.org)
       const ids = readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
       if (ids.length === 0) throw new UsageError(`${file} holds no customer id.`)
-      const keyId = `audience-${o.name}`
-      if (keys.has(keyId)) throw new UsageError(`Organisation ${o.org} already has an audience list "${o.name}".`)
-      const { mkdirSync, writeFileSync } = await import('node:fs')
-      mkdirSync(join(dir, 'audiences'), { recursive: true, mode: 0o700 })
-      writeFileSync(join(dir, 'audiences', `${o.name}.enc`), encryptEnclaveFile({ kind: 'audience', entries: ids.length }, new TextEncoder().encode(JSON.stringify(ids)), keys.create(keyId)), { mode: 0o600 })
+      await data.writeAudience(o.name, ids, { replace: false })
       ctx.out.result({ org: o.org, name: o.name, entries: ids.length }, (r) => `audience list ${r.name} of ${r.org}: ${r.entries} ids, encrypted for enclaves`)
     })
 

@@ -11,9 +11,10 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { encodeAbiParameters, encodePacked, keccak256, toHex, type Hex } from 'viem'
+import { encodeAbiParameters, keccak256, toHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { eciesDecrypt, eciesEncrypt } from '../../identity/ecies.ts'
+import { measurementIdOf } from '../../sdk/enclaves.ts'
 import { releaseAssociatedData, reportDataFor } from '../binding.ts'
 import { signSimulatedEvidence } from '../evidence/simulated.ts'
 import { runJob } from './jobs.ts'
@@ -23,8 +24,7 @@ import { SealedStore } from './sealing.ts'
 
 const [imagePath, platformDir, sealedDir] = process.argv.slice(1) as [string, string, string]
 const measurement = `0x${createHash('sha256').update(readFileSync(imagePath)).digest('hex')}` as Hex
-/** IEnclaveRegistry.Platform.Simulated */
-const measurementId = keccak256(encodePacked(['uint8', 'bytes'], [0, measurement]))
+const measurementId = measurementIdOf('simulated', measurement)
 const platform = loadSimulatedPlatform(platformDir)
 const sealed = new SealedStore({ sealingRoot: platform.sealingRoot, measurement, dir: sealedDir })
 
@@ -42,13 +42,12 @@ function endSession(): void {
   session = undefined
 }
 
+/** A new session (the previous one and its keys dropped), with evidence bound to `nonce`. */
 function attest(nonce: Uint8Array): EnclaveReply {
   endSession()
   const secretKey = secp256k1.utils.randomSecretKey()
-  const publicKey = secp256k1.getPublicKey(secretKey, true)
-  session = { secretKey, publicKey, keys: new Map() }
-  const evidence = signSimulatedEvidence({ measurement: Buffer.from(measurement.slice(2), 'hex'), reportData: reportDataFor(publicKey, nonce), debug: false, issuedAt: Date.now() }, platform.attestationKey)
-  return { op: 'attested', publicKey, evidence }
+  session = { secretKey, publicKey: secp256k1.getPublicKey(secretKey, true), keys: new Map() }
+  return quote(nonce)
 }
 
 /** Evidence for the current session bound to another verifier's nonce (one per data owner). */
