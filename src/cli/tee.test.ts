@@ -4,7 +4,7 @@
  * the real Online Retail file; an RFM job runs, is anchored and read back; bad input is named.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
@@ -28,6 +28,12 @@ test('tee: status, gateway import, an anchored RFM job, governance reads; bad in
   assert.match(bourseOk(dir, ['tee', 'status']).stdout, /WARNING: TEE: SIMULATED/)
   assert.equal(bourseOk(dir, ['--json', 'enclave', 'show', status.measurementId]).json.status, 'Approved')
 
+  // A refused file leaves nothing behind: the same name imports afterwards.
+  const badFile = join(dir, 'bad.csv')
+  writeFileSync(badFile, 'a,b\n1,2\n')
+  const refused = bourse(dir, ['tee', 'import', badFile, '--org', 'regulator', '--name', 'retail'])
+  assert.notEqual(refused.code, 0)
+  assert.match(refused.stderr, /does not fit the online-retail format/)
   const imported = bourseOk(dir, ['--json', 'tee', 'import', file, '--org', 'regulator', '--name', 'retail']).json
   assert.equal(imported.rows, 8000)
   assert.match(imported.contentHash, /^0x[0-9a-f]{64}$/)

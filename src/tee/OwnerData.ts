@@ -6,6 +6,7 @@
  *   <dataDir>/tee/owners/<org>/datasets/<name>.enc     datasets written by the gateway
  *   <dataDir>/tee/owners/<org>/audiences/<name>.enc    customer lists for overlap jobs
  */
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -63,7 +64,11 @@ export class OwnerData {
     const keyId = datasetKeyId(p.name)
     if (!p.replace && this.keys.has(keyId)) throw new UsageError(`Organisation ${this.org} already has a dataset "${p.name}"; choose another --name.`)
     const out = this.datasetPath(p.name)
-    const result = await gatewayImport({ path: p.path, out, pseudonymKey: this.keys.getOrCreate(PSEUDONYM_KEY_ID), datasetKey: this.keys.getOrCreate(keyId), keep: p.keep, onProgress: p.onProgress })
+    // A new dataset's key is stored only once the gateway wrote it: a refused file leaves no key behind.
+    const existing = this.keys.has(keyId) ? this.keys.get(keyId) : undefined
+    const datasetKey = existing ?? new Uint8Array(randomBytes(32))
+    const result = await gatewayImport({ path: p.path, out, pseudonymKey: this.keys.getOrCreate(PSEUDONYM_KEY_ID), datasetKey, keep: p.keep, onProgress: p.onProgress })
+    if (!existing) this.keys.put(keyId, datasetKey)
     return { ...result, name: p.name }
   }
 

@@ -36,9 +36,13 @@ export class OwnerKeys {
 
   /** Stores a new random key under `id` (refuses to overwrite: a dataset's key never changes). */
   create(id: string): Uint8Array {
+    return this.put(id, new Uint8Array(randomBytes(32)))
+  }
+
+  /** Stores `key` under `id` (refuses to overwrite); returns it. */
+  put(id: string, key: Uint8Array): Uint8Array {
     const path = this.#path(id)
     if (existsSync(path)) throw new Error(`a key "${id}" exists already`)
-    const key = new Uint8Array(randomBytes(32))
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 })
     const partial = `${path}.${process.pid}.partial`
     writeFileSync(partial, wrapWithMasterKey(this.#masterKey, key, new TextEncoder().encode(id)), { mode: 0o600 })
