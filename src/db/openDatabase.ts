@@ -7,6 +7,7 @@ import { dirname, extname, join, resolve } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, sql, SqliteDialect } from 'kysely'
 import { withStatementCache } from './statementCache.ts'
+import { openReadConnection, SQLITE_CACHE_KIB, type ReadConnection } from './readConnection.ts'
 import pg from 'pg'
 import { DatabaseConnectionError, DatabaseLocationError, redactDatabaseUrl } from '../errors/db.ts'
 import { migrateToLatest } from './migrate.ts'
@@ -38,6 +39,11 @@ export interface BourseDatabase {
   readonly location: string
   /** The PostgreSQL schema the tables live in (`current_schema()`); undefined for SQLite. */
   readonly schema: string | undefined
+  /**
+   * A read-only connection for hot reads that must not queue behind the node's other queries
+   * (SQLite files only: undefined for PostgreSQL and `:memory:`). See readConnection.ts.
+   */
+  readonly reader?: ReadConnection | undefined
   /** Closes every connection. */
   close(): Promise<void>
 }
@@ -89,7 +95,17 @@ export async function openDatabase(urlOrPath: string, options: OpenDatabaseOptio
       throw error
     }
   }
-  return opened
+  if (opened.dialect !== 'sqlite' || opened.location === ':memory:') return opened
+  // Opened after the migrations, so its statements compile against the current schema.
+  const reader = openReadConnection(opened.location)
+  return {
+    ...opened,
+    reader,
+    close: async () => {
+      reader.close()
+      await opened.close()
+    },
+  }
 }
 
 /** The SQLite file a path designates (see {@link openDatabase}). */
@@ -111,6 +127,10 @@ function openSqlite(path: string): BourseDatabase {
     database.pragma('synchronous = FULL')
     database.pragma('busy_timeout = 5000')
     database.pragma('foreign_keys = ON')
+    // 64 MiB of page cache instead of SQLite's 2 MiB: the supervision tables' indexes are keyed
+    // by random ids (record ids, trade ids), so once they outgrow the cache nearly every insert
+    // reads pages back from the OS. Measured with 120,000 records: 90 -> 75 µs per record.
+    database.pragma(`cache_size = ${-SQLITE_CACHE_KIB}`)
   } catch (error) {
     throw new DatabaseConnectionError({ location: file, cause: error as Error })
   }

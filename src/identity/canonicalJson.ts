@@ -19,13 +19,21 @@ export function canonicalJson(value: CanonicalValue): string {
     if (!Number.isFinite(value)) throw new TypeError('canonicalJson: numbers must be finite')
     return JSON.stringify(value)
   }
-  if (Array.isArray(value)) return `[${value.map((item: CanonicalValue) => canonicalJson(item)).join(',')}]`
+  // Plain loops and string appends rather than map/filter/join: this runs for every
+  // supervision record written (twice), and the intermediate arrays were most of its cost.
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i] as CanonicalValue)
+    return `${out}]`
+  }
   const object = value as { readonly [key: string]: CanonicalValue | undefined }
-  const members = Object.keys(object)
-    .filter((key) => object[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key] as CanonicalValue)}`)
-  return `{${members.join(',')}}`
+  let out = '{'
+  for (const key of Object.keys(object).sort()) {
+    const member = object[key]
+    if (member === undefined) continue
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(member)}`
+  }
+  return `${out}}`
 }
 
 /**

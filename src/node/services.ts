@@ -135,6 +135,7 @@ async function openSupervision(p: OpenNodeServicesParameters, database: BourseDa
     if (platformKey.address.toLowerCase() !== p.deployment.treasury.toLowerCase()) continue
     const service = new SupervisionService({
       db: database.db,
+      reader: database.reader,
       chain: sdkSupervisionChain(p.client, platformKey),
       chainId: p.deployment.chainId,
       contract: p.deployment.supervision,

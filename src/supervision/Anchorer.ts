@@ -23,8 +23,9 @@ import { bytesToHex, type Address, type Hex } from 'viem'
 import type { Logger } from 'pino'
 import { headLeaf, leafHash, MerkleTree } from './merkle/index.ts'
 import type { ChannelOpening, SupervisionChain } from './chainPort.ts'
+import { ChannelMap, ChannelSet } from './ChannelMap.ts'
 import type { RecordLog } from './RecordLog.ts'
-import type { HeadRow, SupervisionStore } from './SupervisionStore.ts'
+import type { HeadRow, NewProofRow, SupervisionStore } from './SupervisionStore.ts'
 
 export interface AnchorerParameters {
   store: SupervisionStore
@@ -61,11 +62,11 @@ export interface CommittedHeads {
 export class Anchorer extends EventEmitter<{ committed: [CommittedHeads]; error: [unknown] }> {
   readonly #p: AnchorerParameters
   /** channel -> [anchored size, current size] */
-  readonly #dirty = new Map<bigint, { anchored: number; size: number }>()
+  readonly #dirty = new ChannelMap<{ anchored: number; size: number }>()
   /** Channels waiting to be opened on chain (queued when created, or found at recovery). */
-  readonly #toOpen = new Set<bigint>()
+  readonly #toOpen = new ChannelSet()
   /** Channels created by this process and not opened on chain yet (no need to ask the chain). */
-  readonly #unopened = new Set<bigint>()
+  readonly #unopened = new ChannelSet()
   /** The opening loop in progress. */
   #opening: Promise<void> | undefined
   /** Platform-key transactions, one at a time (openings and commits share the key's nonces). */
@@ -215,13 +216,13 @@ export class Anchorer extends EventEmitter<{ committed: [CommittedHeads]; error:
       records += entry[1].size - entry[1].anchored
     }
     const heads: { channelId: bigint; treeSize: number; root: Uint8Array; leaf: Uint8Array }[] = []
-    const proofs: { channelId: bigint; leafIndex: number; treeSize: number; proof: Hex[] }[] = []
+    const proofs: Omit<NewProofRow, 'batch'>[] = []
     for (const [channelId, { anchored, size }] of taken) {
       const leaves = (await this.#p.log.leaves(channelId)).slice(0, size)
       const channelTree = new MerkleTree(leaves)
       // The records anchored for the first time keep their inclusion proof in this head, so
       // verifying one is a single lookup (the verifier checks it against the chain's root).
-      for (let i = anchored; i < size; i++) proofs.push({ channelId, leafIndex: i, treeSize: size, proof: channelTree.path(i).map((p) => bytesToHex(p)) })
+      for (let i = anchored; i < size; i++) proofs.push({ channelId, leafIndex: i, treeSize: size, path: channelTree.path(i) })
       heads.push({ channelId, treeSize: size, root: channelTree.root, leaf: leafHash(headLeaf(channelId, size, channelTree.root)) })
     }
     const tree = new MerkleTree(heads.map((h) => h.leaf))

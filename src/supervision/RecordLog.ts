@@ -18,6 +18,7 @@ import { recordIdOf, recordLeafHash, SEAL_RANDOM_BYTES, sealRecord } from './rec
 import type { ChannelKeyRow, RejectionRow, SupervisionStore } from './SupervisionStore.ts'
 import type { ChannelPlan } from './tradeContext.ts'
 import type { Growth } from './Anchorer.ts'
+import { ChannelMap, ChannelSet } from './ChannelMap.ts'
 
 export interface Submission {
   draft: RecordDraft
@@ -56,6 +57,8 @@ interface ChannelState {
   links: Set<Link>
   key: Uint8Array
   leaves: Uint8Array[]
+  /** Who its members are, when this process created it (its opening on chain needs them). */
+  plan?: ChannelPlan
 }
 
 export interface RecordLogParameters {
@@ -75,7 +78,7 @@ const YIELD_EVERY = 250
 
 export class RecordLog {
   readonly #p: RecordLogParameters
-  readonly #channels = new Map<bigint, ChannelState>()
+  readonly #channels = new ChannelMap<ChannelState>()
   #queue: Promise<unknown> = Promise.resolve()
 
   constructor(p: RecordLogParameters) {
@@ -91,6 +94,11 @@ export class RecordLog {
   /** The leaf hashes of a channel's log (cached), for the anchorer. */
   async leaves(channelId: bigint): Promise<Uint8Array[]> {
     return (await this.#channel(channelId, undefined, []))?.leaves ?? (await this.#p.store.channelLeaves(channelId)).map((l) => hexToBytes(l.leafHash))
+  }
+
+  /** The plan of a channel this process created (cached), so opening it needs no database read. */
+  createdPlan(channelId: bigint): ChannelPlan | undefined {
+    return this.#channels.get(channelId)?.plan
   }
 
   /** The channel key, for members' key distribution. */
@@ -110,8 +118,8 @@ export class RecordLog {
     const accepted: { record: ReturnType<typeof sealRecord>; leafHash: Hex }[] = []
     const rejections: RejectionRow[] = []
     const channelKeys: ChannelKeyRow[] = []
-    const touched = new Map<bigint, ChannelState>()
-    const staged = new Map<bigint, { size: number; links: Set<Link>; leaves: Uint8Array[] }>()
+    const touched = new ChannelMap<ChannelState>()
+    const staged = new ChannelMap<{ size: number; links: Set<Link>; leaves: Uint8Array[] }>()
     let duplicates = 0
     const random = randomBytes(items.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
 
@@ -163,8 +171,8 @@ export class RecordLog {
       for (const k of channelKeys) this.#channels.delete(k.channelId) // keys never stored: forget them
       throw err
     }
-    const grown = new Map<bigint, Growth>()
-    const created = new Set(channelKeys.map((k) => k.channelId))
+    const grown = new ChannelMap<Growth>()
+    const created = new ChannelSet(channelKeys.map((k) => k.channelId))
     for (const [id, stage] of staged) {
       const channel = touched.get(id)!
       grown.set(id, { from: channel.size, to: stage.size, created: created.has(id) })
@@ -210,7 +218,7 @@ export class RecordLog {
       if (!recipient) continue // no published key yet: wrapped for it once it publishes one
       newKeys.push({ channelId, org: m.org, role: m.role, wrappedKey: bytesToHex(this.#p.wrapper.wrap(key, channelId, m.org, recipient)), recipientKey: bytesToHex(recipient), producerKey })
     }
-    const state: ChannelState = { size: 0, links: new Set(), key, leaves: [] }
+    const state: ChannelState = { size: 0, links: new Set(), key, leaves: [], plan }
     this.#channels.set(channelId, state)
     return state
   }

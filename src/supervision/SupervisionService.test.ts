@@ -21,6 +21,7 @@ import { verifyBundle } from './bundle.ts'
 import { unwrapChannelKeyAsMember } from './envelope.ts'
 import { inclusionProof } from './merkle/index.ts'
 import { openRecord, recordBytes } from './record.ts'
+import { parseProof } from './SupervisionStore.ts'
 import { channelIdText } from './tradeContext.ts'
 
 // ─── an independent RFC 9162 implementation, straight from the text (2.1.1) ───
@@ -33,7 +34,7 @@ const mth = (leaves: Uint8Array[]): Uint8Array => {
   return sha(Uint8Array.of(1), mth(leaves.slice(0, k)), mth(leaves.slice(k)))
 }
 
-const serviceFor = (w: World, db: TestDatabase['db']) => worldSupervision(w, db, { maxDelayMs: 20 })
+const serviceFor = (w: World, db: TestDatabase) => worldSupervision(w, db.db, { maxDelayMs: 20, reader: db.reader })
 
 describeEachDatabase('supervision', ({ open }) => {
   let w: World
@@ -47,7 +48,7 @@ describeEachDatabase('supervision', ({ open }) => {
     db = await open()
     indexer = new Indexer({ db: db.db, publicClient: w.client.publicClient, deployment: w.deployment })
     await indexer.runOnce()
-    service = serviceFor(w, db.db)
+    service = serviceFor(w, db)
     await service.anchorer.recover()
     await service.catchUp()
     await service.anchorer.stop({ flush: true })
@@ -133,13 +134,18 @@ describeEachDatabase('supervision', ({ open }) => {
     const setProof = (proof: string) => db.db.updateTable('supervision_proofs').set({ proof }).where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
     try {
       // A sibling hash changed: the record itself is intact, the proof no longer leads to the head.
-      const path = JSON.parse(original) as string[]
+      const path = parseProof(original)
       assert.ok(path.length > 0)
-      await setProof(JSON.stringify([`0x${'22'.repeat(32)}`, ...path.slice(1)]))
-      let v = await service.verifier.verify(target.recordId)
-      assert.equal(v.status, 'tampered')
-      assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
-      assert.match(v.problems[0]!, /inclusion proof do not lead to the channel root/)
+      assert.equal(original, `0x${path.map((p) => p.slice(2)).join('')}`, 'stored as the hashes one after the other')
+      let v
+      // The same tampering in the stored format and in the JSON format of older rows.
+      for (const forged of [`0x${'22'.repeat(32)}${original.slice(66)}`, JSON.stringify([`0x${'22'.repeat(32)}`, ...path.slice(1)])]) {
+        await setProof(forged)
+        v = await service.verifier.verify(target.recordId)
+        assert.equal(v.status, 'tampered')
+        assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
+        assert.match(v.problems[0]!, /inclusion proof do not lead to the channel root/)
+      }
       // A proof that is not even JSON is no proof either, and says the same.
       await setProof('not json')
       v = await service.verifier.verify(target.recordId)
@@ -157,6 +163,44 @@ describeEachDatabase('supervision', ({ open }) => {
     }
     assert.equal((await service.store.proofMaterial(target.recordId))?.anchor?.proofSource, 'stored')
     assert.equal((await service.verifier.verify(target.recordId)).status, 'verified')
+  })
+
+  test('a channel head proven once is proven again when its row changes (the memo never answers for other bytes)', async () => {
+    const record = (await db.db.selectFrom('supervision_records').select('record_id').orderBy('record_id').limit(1).executeTakeFirstOrThrow()).record_id as Hex
+    const before = await service.verifier.verify(record)
+    assert.equal(before.status, 'verified') // its head is now in the verifier's memo of proven heads
+    const built = await service.verifier.bundle(record)
+    assert.ok(!('missing' in built))
+    const head = { channel: built.bundle.record.channelId, size: built.bundle.channel.treeSize }
+    const original = (await db.db.selectFrom('supervision_heads').select(['batch_path', 'batch_index']).where('channel_id', '=', head.channel).where('tree_size', '=', head.size).executeTakeFirstOrThrow())
+    const setHead = (values: { batch_path?: string; batch_index?: number }) => db.db.updateTable('supervision_heads').set(values).where('channel_id', '=', head.channel).where('tree_size', '=', head.size).execute()
+    try {
+      const path = JSON.parse(original.batch_path) as string[]
+      if (path.length > 0) {
+        await setHead({ batch_path: JSON.stringify([`0x${'33'.repeat(32)}`, ...path.slice(1)]) })
+        const v = await service.verifier.verify(record)
+        assert.equal(v.status, 'tampered')
+        assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['batch-inclusion', 'on-chain-root'])
+      }
+      await setHead({ batch_path: original.batch_path, batch_index: original.batch_index + 1 })
+      const moved = await service.verifier.verify(record)
+      assert.equal(moved.status, 'tampered', 'the same head at another position of the batch is another proof')
+    } finally {
+      await setHead({ batch_path: original.batch_path, batch_index: original.batch_index })
+    }
+    assert.equal((await service.verifier.verify(record)).status, 'verified')
+  })
+
+  test('a bundle with a malformed head is refused with its checks, not thrown', async () => {
+    const record = (await db.db.selectFrom('supervision_records').select('record_id').limit(1).executeTakeFirstOrThrow()).record_id as Hex
+    const built = await service.verifier.bundle(record)
+    assert.ok(!('missing' in built))
+    const onChain = await service.verifier.onChainRoot(built.bundle.batch.number)
+    for (const channel of [{ ...built.bundle.channel, root: '0x1234' as Hex }, { ...built.bundle.channel, treeSize: -1 }]) {
+      const v = verifyBundle({ ...built.bundle, channel }, onChain)
+      assert.equal(v.ok, false)
+      assert.ok(v.checks.some((c) => c.name === 'batch-inclusion' && !c.ok))
+    }
   })
 
   test('members decrypt the private fields; a non-member organisation cannot', async () => {
@@ -244,7 +288,7 @@ describeEachDatabase('supervision', ({ open }) => {
     await w.buyer.confirm((await w.storage.confirmDownload(t)).trade, 'Ok')
     await indexer.runOnce()
 
-    const restarted = serviceFor(w, db.db)
+    const restarted = serviceFor(w, db)
     await restarted.anchorer.recover()
     await restarted.catchUp()
     await restarted.catchUp() // a second pass finds nothing new
@@ -261,10 +305,10 @@ describeEachDatabase('supervision', ({ open }) => {
     await w.platform.commitHeads({ root, heads: 1, records: 1 })
     // …and one whose transaction never landed: recovery drops it.
     // (with a stored proof, which must go with it)
-    const orphan = { channelId: 0xdeadn, leafIndex: 0, treeSize: 1, batch: batch + 1, proof: [`0x${'ef'.repeat(32)}` as Hex] }
+    const orphan = { channelId: 0xdeadn, leafIndex: 0, treeSize: 1, batch: batch + 1, path: [hexToBytes(`0x${'ef'.repeat(32)}`)] }
     await store.insertPendingBatch({ batch: batch + 1, root: `0x${'cd'.repeat(32)}`, heads: 1, records: 1, createdAt: Date.now() }, [], [orphan])
-    assert.deepEqual((await store.storedProof(orphan.channelId, 0))?.proof, orphan.proof)
-    const recovered = serviceFor(w, db.db)
+    assert.deepEqual((await store.storedProof(orphan.channelId, 0))?.proof, [`0x${'ef'.repeat(32)}`])
+    const recovered = serviceFor(w, db)
     await recovered.anchorer.recover()
     assert.equal((await store.batch(batch))?.status, 'committed')
     assert.equal(await store.batch(batch + 1), undefined)

@@ -9,6 +9,7 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { bytesToHex, getAddress, hexToBytes, type Address } from 'viem'
+import type { ReadConnection } from '../db/readConnection.ts'
 import type { Database } from '../db/schema.ts'
 import { Anchorer } from './Anchorer.ts'
 import type { ChannelOpening, SupervisionChain } from './chainPort.ts'
@@ -21,6 +22,8 @@ import { Verifier, type ChannelAudit } from './Verifier.ts'
 
 export interface SupervisionServiceParameters {
   db: Kysely<Database>
+  /** The database's read-only connection, if it has one (SQLite): verifications read there. */
+  reader?: ReadConnection | undefined
   chain: SupervisionChain
   chainId: number
   contract: Address
@@ -55,7 +58,7 @@ export class SupervisionService {
 
   constructor(p: SupervisionServiceParameters) {
     this.#p = p
-    this.store = new SupervisionStore(p.db)
+    this.store = new SupervisionStore(p.db, p.reader)
     this.wrapper = new ChannelKeyWrapper(p.producer.encryptionKey)
     this.log = new RecordLog({
       store: this.store,
@@ -140,9 +143,14 @@ export class SupervisionService {
 
   /** How a trade's channel is opened on chain. */
   async openingOf(channelId: bigint): Promise<ChannelOpening | undefined> {
-    const ctx = await loadTradeContext(this.#p.db, channelId, this.#p.platformKey, async () => null)
-    if (!ctx) return undefined
-    const plan = channelPlanOf(ctx)
+    // A channel this process just created carries the plan it was created with (the same
+    // trade, so the same members); others are derived from the indexed trade.
+    let plan = this.log.createdPlan(channelId)
+    if (!plan) {
+      const ctx = await loadTradeContext(this.#p.db, channelId, this.#p.platformKey, async () => null)
+      if (!ctx) return undefined
+      plan = channelPlanOf(ctx)
+    }
     return { channelId, kind: ChannelKind[plan.kind], members: plan.members.map((m) => m.org) }
   }
 

@@ -4,6 +4,7 @@
  */
 import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import { bytesToHex, type Hex } from 'viem'
+import type { ReadConnection } from '../db/readConnection.ts'
 import type { Database } from '../db/schema.ts'
 import type { Link } from './links.ts'
 import { inclusionProof } from './merkle/index.ts'
@@ -101,6 +102,9 @@ export interface ProofRow {
   batch: number
   proof: Hex[]
 }
+
+/** A proof as the anchorer writes it: the path's hashes as bytes (encoded once, see {@link encodeProof}). */
+export type NewProofRow = Omit<ProofRow, 'proof'> & { path: readonly Uint8Array[] }
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound variables. */
 const CHUNK = 500
@@ -202,7 +206,15 @@ export class SupervisionStore {
   /** Multi-row INSERTs compiled once per (table, row count): the write path's hot statements. */
   readonly #inserts = new Map<string, CompiledQuery>()
 
-  constructor(readonly db: Kysely<Database>) {}
+  /**
+   * @param reader a read-only connection (SQLite) that verification reads go through: they are
+   *   the hot read path and need not queue behind the node's other queries. Without one, they
+   *   run on `db` like everything else.
+   */
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly reader?: ReadConnection,
+  ) {}
 
   /** Appends accepted records (with their leaves), new channel keys and rejections in one transaction. */
   async append(p: { records: readonly { record: StoredRecord; leafHash: Hex }[]; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
@@ -258,7 +270,7 @@ export class SupervisionStore {
    */
   async proofMaterial(recordId: Hex): Promise<ProofMaterial | undefined> {
     const q = this.#verifyQueries()
-    const [row] = await this.#run<VerificationRow>(q.verification.bind({ recordId: recordId.toLowerCase(), committed: 'committed' }))
+    const [row] = await this.#read<VerificationRow>(q.verification.bind({ recordId: recordId.toLowerCase(), committed: 'committed' }))
     if (!row) return undefined
     const record = recordFromRow(row)
     const leaf = (row.leaf_hash as Hex | null) ?? null
@@ -276,10 +288,10 @@ export class SupervisionStore {
         },
       }
     }
-    const [head] = await this.#run<HeadWithBatch>(q.head.bind({ channelId: row.channel_id, seq: record.seq, committed: 'committed' }))
+    const [head] = await this.#read<HeadWithBatch>(q.head.bind({ channelId: row.channel_id, seq: record.seq, committed: 'committed' }))
     if (!head) return { record, leaf }
     const treeSize = Number(head.tree_size)
-    const leaves = (await this.#run<{ leaf_hash: string }>(q.leaves.bind({ channelId: row.channel_id, treeSize }))).map((l) => Buffer.from(l.leaf_hash.slice(2), 'hex'))
+    const leaves = (await this.#read<{ leaf_hash: string }>(q.leaves.bind({ channelId: row.channel_id, treeSize }))).map((l) => Buffer.from(l.leaf_hash.slice(2), 'hex'))
     return {
       record,
       leaf,
@@ -339,8 +351,9 @@ export class SupervisionStore {
     return this.#compiled
   }
 
-  async #run<R>(query: CompiledQuery, db: Db = this.db): Promise<R[]> {
-    return (await db.executeQuery<R>(query)).rows
+  /** A read of committed data: on the read connection when there is one. */
+  async #read<R>(query: CompiledQuery): Promise<R[]> {
+    return this.reader ? this.reader.rows<R>(query) : (await this.db.executeQuery<R>(query)).rows
   }
 
   /**
@@ -404,13 +417,13 @@ export class SupervisionStore {
    * Writes a batch (status pending), its heads and the inclusion proofs of the records it
    * anchors for the first time, in one transaction, before its transaction is sent.
    */
-  async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly HeadRow[], proofs: readonly ProofRow[] = []): Promise<void> {
+  async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly HeadRow[], proofs: readonly NewProofRow[] = []): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('supervision_batches').values({ batch: batch.batch, root: batch.root, heads: batch.heads, records: batch.records, status: 'pending', tx_hash: null, block_number: null, created_at: batch.createdAt, committed_at: null }).execute()
       await this.#insertRows(tx, 'supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path'],
         heads.map((h) => [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath)]))
       await this.#insertRows(tx, 'supervision_proofs', ['channel_id', 'leaf_index', 'tree_size', 'batch', 'proof'],
-        proofs.map((p) => [channelIdText(p.channelId), p.leafIndex, p.treeSize, p.batch, JSON.stringify(p.proof)]))
+        proofs.map((p) => [channelIdText(p.channelId), p.leafIndex, p.treeSize, p.batch, encodeProof(p.path)]))
     })
   }
 
@@ -511,11 +524,26 @@ export class SupervisionStore {
     }
     return known
   }
-
 }
 
-/** A stored proof column: a JSON array of hashes; anything else is an empty (failing) proof, not an error. */
-function parseProof(text: string): Hex[] {
+/**
+ * A stored inclusion path: `0x` and its 32-byte hashes in hex, leaf level first, one after the
+ * other (one hex conversion per record instead of one per hash plus JSON). Rows written before
+ * this format hold a JSON array of 0x hashes; {@link parseProof} reads both.
+ */
+export function encodeProof(path: readonly Uint8Array[]): string {
+  return `0x${Buffer.concat(path).toString('hex')}`
+}
+
+const PROOF_TEXT = /^0x(?:[0-9a-f]{64})*$/
+
+/** The hashes of a stored proof; `[]` (no proof, so verification fails) for anything malformed. */
+export function parseProof(text: string): Hex[] {
+  if (PROOF_TEXT.test(text)) {
+    const hashes: Hex[] = []
+    for (let at = 2; at < text.length; at += 64) hashes.push(`0x${text.slice(at, at + 64)}`)
+    return hashes
+  }
   try {
     const value: unknown = JSON.parse(text)
     return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as Hex[]) : []

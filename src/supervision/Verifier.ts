@@ -13,7 +13,7 @@
  * changes); they are never taken from the database, which is what is being checked.
  */
 import { bytesToHex, type Address, type Hex } from 'viem'
-import { BUNDLE_FORMAT, bytesOf, included, verifyBundle, type BundleVerification, type ProofBundle } from './bundle.ts'
+import { BUNDLE_FORMAT, bytesOf, included, ProvenHeads, verifyBundle, type BundleVerification, type ProofBundle } from './bundle.ts'
 import type { SupervisionChain } from './chainPort.ts'
 import { headLeaf, leafHash, rootOf } from './merkle/index.ts'
 import { recordLeafHash } from './record.ts'
@@ -50,6 +50,8 @@ export interface ChannelAudit {
 
 export class Verifier {
   readonly #roots = new Map<number, Promise<Hex | undefined>>()
+  /** Heads proven in their batch root: records of one head share that half of the proof. */
+  readonly #provenHeads = new ProvenHeads()
 
   constructor(
     readonly store: SupervisionStore,
@@ -116,7 +118,7 @@ export class Verifier {
         problems: [notFound ? `no record ${recordId} in the off-chain store (deleted, or never produced)` : `record ${recordId} is not anchored on chain yet`],
       }
     }
-    const result = verifyBundle(built.bundle, await this.onChainRoot(built.bundle.batch.number), built.leaf)
+    const result = verifyBundle(built.bundle, await this.onChainRoot(built.bundle.batch.number), built.leaf, this.#provenHeads)
     return {
       ...result,
       status: result.ok ? 'verified' : 'tampered',

@@ -39,15 +39,43 @@ export interface BundleVerification {
 export const bundleRecord = (b: ProofBundle): StoredRecord => ({ ...b.record, channelId: BigInt(b.record.channelId) })
 
 /**
+ * Channel heads already proven to be in their batch root, kept by a verifier that checks many
+ * records of the same heads (the node's API). The key is every input of that proof — batch,
+ * position, size, channel, head root, path and batch root, exactly as given — so a memoised
+ * answer is the answer the hashing would give: a changed head, path or root is another key
+ * and is proven from scratch. Bounded: the oldest entries go first.
+ */
+export class ProvenHeads {
+  readonly #proven = new Set<string>()
+
+  constructor(readonly capacity = 20_000) {}
+
+  static keyOf(b: ProofBundle): string {
+    return `${b.batch.number}|${b.batch.heads}|${b.batch.index}|${b.record.channelId}|${b.channel.treeSize}|${b.channel.root}|${b.batch.root}|${b.batch.path.join('')}`
+  }
+
+  has(key: string): boolean {
+    return this.#proven.has(key)
+  }
+
+  add(key: string): void {
+    if (this.#proven.size >= this.capacity) this.#proven.delete(this.#proven.values().next().value!)
+    this.#proven.add(key)
+  }
+}
+
+/**
  * Verifies a bundle against the chain's committed root of its batch (`undefined`: the chain
  * has no such batch). `expectedLeaf`, when given, is the leaf the log holds at the record's
  * position — comparing it with the recomputed one tells a tampered record from a forged proof.
+ *
+ * `provenHeads` lets a verifier of many records skip re-proving a head it already proved.
  *
  * @example
  * const v = verifyBundle(bundle, await supervision.batchRoot(bundle.batch.number))
  * if (!v.ok) console.log(v.checks.filter((c) => !c.ok))
  */
-export function verifyBundle(b: ProofBundle, onChainRoot: Hex | undefined, expectedLeaf?: Hex): BundleVerification {
+export function verifyBundle(b: ProofBundle, onChainRoot: Hex | undefined, expectedLeaf?: Hex, provenHeads?: ProvenHeads): BundleVerification {
   const checks: Check[] = []
   const record = bundleRecord(b)
   const leaf = recordLeafHash(record)
@@ -68,8 +96,7 @@ export function verifyBundle(b: ProofBundle, onChainRoot: Hex | undefined, expec
       ? `leaf ${record.seq} is in the channel's log of size ${b.channel.treeSize} with root ${b.channel.root}`
       : `the record's hash and inclusion proof do not lead to the channel root ${b.channel.root} at size ${b.channel.treeSize}`,
   })
-  const headHash = leafHash(headLeaf(record.channelId, b.channel.treeSize, bytesOf(b.channel.root)))
-  const batchOk = included(headHash, b.batch.index, b.batch.heads, b.batch.path, b.batch.root)
+  const batchOk = headIncluded(b, record.channelId, provenHeads)
   checks.push({
     name: 'batch-inclusion',
     ok: batchOk,
@@ -87,6 +114,21 @@ export function verifyBundle(b: ProofBundle, onChainRoot: Hex | undefined, expec
           : `the chain committed ${onChainRoot} for batch ${b.batch.number}; the proof ${batchOk ? `leads to ${b.batch.root}` : 'is broken before it'}`,
   })
   return { ok: checks.every((c) => c.ok), recordId: record.recordId, checks }
+}
+
+/** Whether the bundle's channel head is in its batch root by its path (memoised in `proven` when given). */
+function headIncluded(b: ProofBundle, channelId: bigint, proven: ProvenHeads | undefined): boolean {
+  const key = proven ? ProvenHeads.keyOf(b) : ''
+  if (proven?.has(key)) return true
+  let headHash: Uint8Array
+  try {
+    headHash = leafHash(headLeaf(channelId, b.channel.treeSize, bytesOf(b.channel.root)))
+  } catch {
+    return false // a size or root no head can have
+  }
+  const ok = included(headHash, b.batch.index, b.batch.heads, b.batch.path, b.batch.root)
+  if (ok) proven?.add(key)
+  return ok
 }
 
 /** Whether `leaf` at `index` of a tree of `treeSize` leads to `root` by `proof`; malformed input is no proof. */

@@ -6,7 +6,7 @@
  * the row to another position, changes the recomputed hash. Verification never needs a
  * key: a non-member supervisor can check a record whose private part it cannot read.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { hexToBytes, type Hex } from 'viem'
 import { canonicalJson, type CanonicalValue } from '../identity/canonicalJson.ts'
 import { open, seal } from './envelope.ts'
@@ -29,7 +29,7 @@ export interface StoredRecord {
 
 /** The record id: SHA-256 of the channel and the source that produced it (so production is idempotent). */
 export function recordIdOf(channelId: bigint, source: string): Hex {
-  return `0x${createHash('sha256').update(`databourse/supervision/v1/record:${channelId.toString(16)}:${source}`).digest('hex')}`
+  return `0x${hash('sha256', `databourse/supervision/v1/record:${channelId.toString(16)}:${source}`, 'hex')}`
 }
 
 const RECORD_TAG = 'databourse/supervision/record/v1'
@@ -43,17 +43,22 @@ const RECORD_TAG = 'databourse/supervision/record/v1'
  * fields come last, so the encoding is unambiguous (two different records never share bytes).
  */
 export function recordBytes(r: StoredRecord): Uint8Array {
-  return Buffer.from(
-    `${RECORD_TAG}\n${r.recordId}\n0x${r.channelId.toString(16)}\n${r.seq}\n${r.link}\n${r.createdAt}\n${Buffer.byteLength(r.source)}:${r.source}\n${r.privateCiphertext}\n${r.wrappedRecordKey}\n${r.publicFields}`,
-  )
+  return Buffer.from(recordText(r))
+}
+
+/** {@link recordBytes} as the string it is the UTF-8 encoding of. */
+function recordText(r: StoredRecord): string {
+  return `${RECORD_TAG}\n${r.recordId}\n0x${r.channelId.toString(16)}\n${r.seq}\n${r.link}\n${r.createdAt}\n${Buffer.byteLength(r.source)}:${r.source}\n${r.privateCiphertext}\n${r.wrappedRecordKey}\n${r.publicFields}`
 }
 
 /** RFC 9162 leaf hash of a record, computed here so this module has no other dependency. */
 export function recordLeafHash(r: StoredRecord): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(recordBytes(r)).digest())
+  // One-shot SHA-256 of the UTF-8 string: "\u0000" encodes to the single byte 0x00, so this is
+  // SHA-256(0x00 || recordBytes(r)) without building the bytes first (this runs once per
+  // record written and once per verification).
+  const digest = hash('sha256', `\u0000${recordText(r)}`, 'buffer')
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.length)
 }
-
-const LEAF_PREFIX = Uint8Array.of(0)
 
 /** Random bytes one record's sealing uses: record key (32) and two IVs (12 each). */
 export const SEAL_RANDOM_BYTES = 56

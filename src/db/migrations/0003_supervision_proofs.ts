@@ -16,7 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('leaf_index', 'integer', (c) => c.notNull()) // the record's position (= supervision_records.seq)
     .addColumn('tree_size', 'integer', (c) => c.notNull()) // the head it was first anchored under (supervision_heads key)
     .addColumn('batch', 'integer', (c) => c.notNull()) // that head's batch (dropped with it if it never lands)
-    .addColumn('proof', 'text', (c) => c.notNull()) // JSON array of 0x hashes: RFC 9162 inclusion path, leaf level first
+    .addColumn('proof', 'text', (c) => c.notNull()) // RFC 9162 inclusion path, leaf level first: 0x + the hashes' hex one after the other (first written as a JSON array of 0x hashes; both are read, SupervisionStore.parseProof)
     .addPrimaryKeyConstraint('supervision_proofs_pk', ['channel_id', 'leaf_index'])
     .execute()
   await db.schema.createIndex('supervision_proofs_by_batch').on('supervision_proofs').column('batch').execute()
