@@ -137,7 +137,8 @@ export class RecordLog {
         continue
       }
       seen.add(draft.source)
-      const channel = facts ? await this.#channel(draft.channelId, plan, channelKeys) : undefined
+      // A cached channel without a promise per record (the common case: every record after a channel's first).
+      const channel = facts ? (this.#channels.get(draft.channelId) ?? (await this.#channel(draft.channelId, plan, channelKeys))) : undefined
       const stage = channel ? (staged.get(draft.channelId) ?? { size: channel.size, links: new Set(channel.links), leaves: [] }) : undefined
       const verdict = checkRecord(draft, channel ? facts : undefined, stage?.links ?? new Set())
       if (!verdict.ok || !channel || !stage) {

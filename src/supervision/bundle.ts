@@ -50,8 +50,9 @@ export class ProvenHeads {
 
   constructor(readonly capacity = 20_000) {}
 
+  /** The inputs as JSON: unambiguous whatever the (untrusted) strings hold, unlike a join. */
   static keyOf(b: ProofBundle): string {
-    return `${b.batch.number}|${b.batch.heads}|${b.batch.index}|${b.record.channelId}|${b.channel.treeSize}|${b.channel.root}|${b.batch.root}|${b.batch.path.join('')}`
+    return JSON.stringify([b.batch.number, b.batch.heads, b.batch.index, b.record.channelId, b.channel.treeSize, b.channel.root, b.batch.root, b.batch.path])
   }
 
   has(key: string): boolean {
