@@ -5,7 +5,7 @@
  * tampered with in the node's database is caught by `trace verify` and `trace audit`.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
@@ -61,6 +61,12 @@ test('trace: records of a CLI trade verify; members read them; tampering is caug
   const wrong = bourse(dir, ['trace', 'check', file, '--root', `0x${'00'.repeat(32)}`])
   assert.equal(wrong.code, 1)
   assert.match(wrong.stdout, /FAIL on-chain-root/)
+  const broken = join(dir, 'broken.json')
+  const exported = JSON.parse(readFileSync(file, 'utf8'))
+  writeFileSync(broken, JSON.stringify({ ...exported, record: { ...exported.record, channelId: 'zz' } }))
+  const malformed = bourse(dir, ['trace', 'check', broken, '--root', `0x${'00'.repeat(32)}`])
+  assert.notEqual(malformed.code, 0)
+  assert.match(malformed.stderr, /not a well-formed proof bundle: record\.channelId: must be 0x and hex digits/)
 
   // Tampering with the node's database: verify and audit name the record.
   const db = new Database(join(dir, 'bourse.sqlite'))

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Hex } from 'viem'
-import { ProvenHeads, type ProofBundle } from './bundle.ts'
+import { parseBundle, ProvenHeads, type ProofBundle } from './bundle.ts'
 
 const h = (byte: string) => `0x${byte.repeat(32)}` as Hex
 const bundle = (channel: Partial<ProofBundle['channel']>, batch: Partial<ProofBundle['batch']>): ProofBundle => ({
@@ -38,4 +38,23 @@ test('the memo is bounded: the oldest proven head goes first', () => {
   const keys = [0, 1, 2].map((n) => ProvenHeads.keyOf(bundle({}, { number: n })))
   for (const k of keys) proven.add(k)
   assert.deepEqual(keys.map((k) => proven.has(k)), [false, true, true])
+})
+
+test('parseBundle takes a well-formed bundle and names the first field of a malformed one', () => {
+  const good = bundle({}, {})
+  assert.deepEqual(parseBundle(JSON.parse(JSON.stringify(good))), { bundle: good })
+  const { record: _record, ...noRecord } = good
+  assert.deepEqual(parseBundle(noRecord), { error: 'record: Invalid input: expected object, received undefined' })
+  const cases: [unknown, RegExp][] = [
+    [{ ...good, record: { ...good.record, channelId: 'zz' } }, /^record\.channelId: must be 0x and hex digits$/],
+    [{ ...good, channel: { ...good.channel, treeSize: -1 } }, /^channel\.treeSize: /],
+    [{ ...good, batch: { ...good.batch, path: [1] } }, /^batch\.path\.0: /],
+    [{ ...good, format: 'other' }, /^format: /],
+    [null, /^the bundle: /],
+  ]
+  for (const [value, error] of cases) {
+    const parsed = parseBundle(value)
+    assert.ok('error' in parsed, JSON.stringify(value))
+    assert.match(parsed.error, error)
+  }
 })

@@ -9,6 +9,7 @@
  * The API's verification and `bourse trace verify` run this same function.
  */
 import { bytesToHex, type Hex } from 'viem'
+import { z } from 'zod'
 import { headLeaf, leafHash, verifyInclusion } from './merkle/index.ts'
 import { recordLeafHash, type StoredRecord } from './record.ts'
 
@@ -34,6 +35,43 @@ export interface BundleVerification {
   ok: boolean
   recordId: Hex
   checks: Check[]
+}
+
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/, 'must be 0x and hex digits')
+const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+
+/**
+ * The shape of a bundle read from outside (a file, another party): field types only. Whether
+ * its hashes and proofs hold is what {@link verifyBundle} decides, check by check.
+ */
+export const ProofBundleSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  chainId: z.number().int().positive(),
+  contract: hex,
+  record: z.object({
+    recordId: hex,
+    channelId: hex.refine((s) => s.length > 2, 'must not be empty'),
+    seq: size,
+    link: z.string(),
+    publicFields: z.string(),
+    privateCiphertext: hex,
+    wrappedRecordKey: hex,
+    source: z.string(),
+    createdAt: size,
+  }),
+  channel: z.object({ treeSize: size, root: hex, inclusionProof: z.array(hex) }),
+  batch: z.object({ number: size, heads: size, index: size, path: z.array(hex), root: hex, txHash: hex.nullable() }),
+})
+
+/**
+ * A bundle from untrusted JSON, or an error naming the first field that is not what a bundle
+ * holds (e.g. `record.channelId: must be 0x and hex digits`).
+ */
+export function parseBundle(value: unknown): { bundle: ProofBundle } | { error: string } {
+  const parsed = ProofBundleSchema.safeParse(value)
+  if (parsed.success) return { bundle: parsed.data as ProofBundle }
+  const issue = parsed.error.issues[0]!
+  return { error: `${issue.path.join('.') || 'the bundle'}: ${issue.message}` }
 }
 
 export const bundleRecord = (b: ProofBundle): StoredRecord => ({ ...b.record, channelId: BigInt(b.record.channelId) })

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import { hexToBytes, isHex, type Hex } from 'viem'
 import { UsageError } from '../../errors/node.ts'
-import { verifyBundle, type ProofBundle } from '../../supervision/bundle.ts'
+import { BUNDLE_FORMAT, parseBundle, verifyBundle, type ProofBundle } from '../../supervision/bundle.ts'
 import { unwrapChannelKeyAsMember } from '../../supervision/envelope.ts'
 import { LINKS } from '../../supervision/links.ts'
 import { openRecord } from '../../supervision/record.ts'
@@ -145,13 +145,16 @@ export function traceCommands(program: Command): void {
     .option('--root <hex>', "the batch's root as committed on chain (read it with `bourse trace root <batch>` or any Ethereum tool)")
     .action(async (file: string, o: { root?: string }, cmd: Command) => {
       const ctx = CliContext.of(cmd)
-      let bundle: ProofBundle
+      let json: unknown
       try {
-        bundle = JSON.parse(readFileSync(file, 'utf8')) as ProofBundle
+        json = JSON.parse(readFileSync(file, 'utf8'))
       } catch (err) {
         throw new UsageError(`Cannot read the bundle ${file}: ${(err as Error).message}`)
       }
-      if (bundle?.format !== 'databourse/supervision-proof/v1') throw new UsageError(`${file} is not a databourse proof bundle (format databourse/supervision-proof/v1).`)
+      if ((json as { format?: unknown } | null)?.format !== BUNDLE_FORMAT) throw new UsageError(`${file} is not a databourse proof bundle (format ${BUNDLE_FORMAT}).`)
+      const parsed = parseBundle(json)
+      if ('error' in parsed) throw new UsageError(`${file} is not a well-formed proof bundle: ${parsed.error}`)
+      const { bundle } = parsed
       if (o.root !== undefined && !(isHex(o.root) && o.root.length === 66)) throw new UsageError('--root must be 0x and 64 hex digits.')
       const root = (o.root as Hex | undefined) ?? (await onChainRoot(ctx, bundle.batch.number))
       const v = verifyBundle(bundle, root)
