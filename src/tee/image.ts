@@ -13,7 +13,14 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import type { Hex } from 'viem'
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+/** The repository: the nearest directory above this module with a package.json (this module also runs bundled, from artifacts/cli/). */
+function repositoryRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`)
+  }
+}
+const repoRoot = repositoryRoot()
 const entry = join(repoRoot, 'src', 'tee', 'enclave', 'main.ts')
 export const defaultImagePath = join(repoRoot, 'artifacts', 'enclave', 'databourse-enclave.mjs')
 

@@ -1,0 +1,63 @@
+/**
+ * bin/bourse.mjs: the prebuilt bundle while it is newer than every source file, the sources
+ * (through tsx) otherwise — checked on a scratch tree whose "bundle" and "sources" say which ran.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+
+const repo = join(import.meta.dirname, '..', '..')
+const scratch = mkdtempSync(join(tmpdir(), 'bourse-launcher-'))
+after(() => rmSync(scratch, { recursive: true, force: true }))
+
+function tree(): { dir: string; run: (env?: Record<string, string>) => string; touch: (file: string, secondsAgo: number) => void } {
+  const dir = mkdtempSync(join(scratch, 'tree-'))
+  mkdirSync(join(dir, 'bin'))
+  mkdirSync(join(dir, 'artifacts', 'cli'), { recursive: true })
+  mkdirSync(join(dir, 'src', 'cli'), { recursive: true })
+  copyFileSync(join(repo, 'bin', 'bourse.mjs'), join(dir, 'bin', 'bourse.mjs'))
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'))
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+  writeFileSync(join(dir, 'artifacts', 'cli', 'bourse.mjs'), "console.log('bundle')\n")
+  writeFileSync(join(dir, 'src', 'cli', 'main.ts'), "const from: string = 'sources'\nconsole.log(from)\n")
+  const touch = (file: string, secondsAgo: number) => {
+    const t = new Date(Date.now() - secondsAgo * 1000)
+    utimesSync(join(dir, file), t, t)
+  }
+  const run = (env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'bourse.mjs')], { encoding: 'utf8', env: { ...process.env, ...env } })
+    assert.equal(r.status, 0, r.stderr)
+    return r.stdout.trim()
+  }
+  return { dir, run, touch }
+}
+
+test('runs the bundle when it is newer than every source, the sources when one is newer or on request', () => {
+  const t = tree()
+  t.touch('src/cli/main.ts', 60)
+  t.touch('artifacts/cli/bourse.mjs', 10)
+  assert.equal(t.run(), 'bundle')
+  assert.equal(t.run({ BOURSE_FROM_SOURCES: '1' }), 'sources')
+  t.touch('src/cli/main.ts', 1) // edited after the build
+  assert.equal(t.run(), 'sources')
+})
+
+test('runs the sources when no bundle was built', () => {
+  const t = tree()
+  rmSync(join(t.dir, 'artifacts', 'cli', 'bourse.mjs'))
+  assert.equal(t.run(), 'sources')
+})
+
+test('the real bundle and the real sources give the same program', () => {
+  const help = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, [join(repo, 'bin', 'bourse.mjs'), '--help'], { encoding: 'utf8', env: { ...process.env, ...env } })
+    assert.equal(r.status, 0, r.stderr)
+    return r.stdout
+  }
+  const fromSources = help({ BOURSE_FROM_SOURCES: '1' })
+  assert.match(fromSources, /Usage: bourse/)
+  assert.equal(help({}), fromSources)
+})
