@@ -16,7 +16,7 @@ function bundleIsFresh() {
   } catch {
     return false // not built
   }
-  // The same walk as newestModification() in src/cli/bundle.ts (this file runs before tsx).
+  // Any file under src/ changed since the build makes the bundle stale (plain JavaScript: this runs before tsx).
   for (const entry of readdirSync(`${root}src`, { recursive: true, withFileTypes: true })) {
     if (entry.isFile() && statSync(`${entry.parentPath ?? entry.path}/${entry.name}`).mtimeMs > built) return false
   }

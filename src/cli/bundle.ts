@@ -12,8 +12,8 @@
 import { join } from 'node:path'
 import { build } from 'esbuild'
 
-/** Where the bundle goes, relative to the repository root. */
-export const CLI_BUNDLE = join('artifacts', 'cli', 'bourse.mjs')
+/** Where the bundle goes, relative to the repository root (bin/bourse.mjs looks there). */
+const CLI_BUNDLE = join('artifacts', 'cli', 'bourse.mjs')
 
 /**
  * Bundles the CLI into `<root>/artifacts/cli/bourse.mjs`.
