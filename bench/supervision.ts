@@ -54,6 +54,7 @@ const quick = process.argv.includes('--quick')
 const TRADES = quick ? 200 : 1000
 const SERVICE_PER_TRADE = 35 // records per trade = 5 links + this many further service records
 const SUBMIT_BATCH = 2000
+const PIPELINE = 4
 const LOAD_SECONDS = quick ? 5 : 10
 const LOAD_CONNECTIONS = 32
 const METHOD_B_RECORDS = quick ? 200 : 1000
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
     await trade(w, TRADES)
     await new Indexer({ db: database.db, publicClient: w.client.publicClient, deployment: w.deployment }).runOnce()
 
-    const service = worldSupervision(w, database.db, { maxBatchRecords: 20_000, maxDelayMs: 250, reader: database.reader })
+    const service = worldSupervision(w, database.db, { maxBatchRecords: 20_000, maxDelayMs: 250, reader: database.reader, writer: database.writer })
+    service.log.warm() // as SupervisionService.start does
     await service.anchorer.recover()
     service.anchorer.start()
 
@@ -172,18 +174,26 @@ async function main(): Promise<void> {
     let accepted = 0
     let submittedIn = 0
     await profiled('write', async () => {
+      // As the node's producer drives the log: the next submission is staged while the
+      // previous one is being written (at most PIPELINE in flight).
+      const inFlight: Promise<void>[] = []
       for (let i = 0; i < submissions.length; i += SUBMIT_BATCH) {
         const t = performance.now()
-        const result = await service.log.submit(submissions.slice(i, i + SUBMIT_BATCH))
-        if (result.rejected.length) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`)
-        for (const r of result.accepted) {
-          const times = submittedAt.get(r.channelId) ?? []
-          times[r.seq] = t
-          submittedAt.set(r.channelId, times)
-        }
-        accepted += result.accepted.length
+        const written = service.log.submit(submissions.slice(i, i + SUBMIT_BATCH)).then((result) => {
+            if (result.rejected.length) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`)
+            for (const r of result.accepted) {
+              const times = submittedAt.get(r.channelId) ?? []
+              times[r.seq] = t
+              submittedAt.set(r.channelId, times)
+            }
+            accepted += result.accepted.length
+          })
+        written.catch(() => undefined) // awaited in order below; not an unhandled rejection meanwhile
+        inFlight.push(written)
+        if (inFlight.length >= PIPELINE) await inFlight.shift()
         await new Promise((r) => setImmediate(r)) // let the anchorer's timer run between submissions, as with any producer
       }
+      await Promise.all(inFlight)
       submittedIn = performance.now() - started
       const keepAlive = setInterval(() => {}, 1000) // the anchorer's timers do not hold the process open
       await allCommitted

@@ -9,7 +9,7 @@
  * and the sources through tsx otherwise, so an edited source is never shadowed by a stale
  * bundle.
  */
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
 /** Where the bundle goes, relative to the repository root (bin/bourse.mjs looks there). */
@@ -24,8 +24,11 @@ const CLI_BUNDLE = join('artifacts', 'cli', 'bourse.mjs')
 export async function buildCliBundle(root: string): Promise<string> {
   const outfile = join(root, CLI_BUNDLE)
   await build({
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-    outfile,
+    // The seal thread's program beside the bundle: a thread loads it by its own URL
+    // (src/supervision/sealing/Sealer.ts looks beside the module that inlined it).
+    entryPoints: { bourse: join(root, 'src', 'cli', 'main.ts'), 'seal-thread': join(root, 'src', 'supervision', 'sealing', 'sealThread.ts') },
+    outdir: dirname(outfile),
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -5,12 +5,13 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, sql, SqliteDialect } from 'kysely'
+import { CompiledQuery, Kysely, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Dialect, type SqliteDialectConfig } from 'kysely'
 import { withStatementCache } from './statementCache.ts'
 import { openReadConnection, SQLITE_CACHE_KIB, type ReadConnection } from './readConnection.ts'
 import pg from 'pg'
 import { DatabaseConnectionError, DatabaseLocationError, redactDatabaseUrl } from '../errors/db.ts'
 import { migrateToLatest } from './migrate.ts'
+import { SqliteWriterThread, type TransactionRunner } from './writerThread.ts'
 import { PostgresSchemaDialect } from './PostgresSchemaDialect.ts'
 import type { Database } from './schema.ts'
 
@@ -44,6 +45,11 @@ export interface BourseDatabase {
    * (SQLite files only: undefined for PostgreSQL and `:memory:`). See readConnection.ts.
    */
   readonly reader?: ReadConnection | undefined
+  /**
+   * A writer thread with its own connection, for write-heavy paths that should not run on the
+   * main thread (SQLite files only). See writerThread.ts.
+   */
+  readonly writer?: (TransactionRunner & { close(): Promise<void> }) | undefined
   /** Closes every connection. */
   close(): Promise<void>
 }
@@ -98,10 +104,13 @@ export async function openDatabase(urlOrPath: string, options: OpenDatabaseOptio
   if (opened.dialect !== 'sqlite' || opened.location === ':memory:') return opened
   // Opened after the migrations, so its statements compile against the current schema.
   const reader = openReadConnection(opened.location)
+  const writer = new SqliteWriterThread(opened.location)
   return {
     ...opened,
     reader,
+    writer,
     close: async () => {
+      await writer.close() // its transactions already given are committed first
       reader.close()
       await opened.close()
     },
@@ -134,8 +143,31 @@ function openSqlite(path: string): BourseDatabase {
   } catch (error) {
     throw new DatabaseConnectionError({ location: file, cause: error as Error })
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
+  const db = new Kysely<Database>({ dialect: immediateTransactions({ database: withStatementCache(database) }) })
   return { db, dialect: 'sqlite', location: file, schema: undefined, close: () => db.destroy() }
+}
+
+/**
+ * The dialect with transactions that begin IMMEDIATE (taking the write lock at BEGIN) instead
+ * of SQLite's default DEFERRED. With a second writer on the file (the writer thread), a
+ * deferred transaction that reads and then writes fails with SQLITE_BUSY if the other
+ * committed in between — the busy timeout cannot help, its snapshot is stale. An immediate
+ * one waits for the lock at BEGIN and then reads the latest state.
+ */
+function immediateTransactions(config: SqliteDialectConfig): Dialect {
+  const dialect = new SqliteDialect(config)
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => new ImmediateSqliteDriver(config),
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<BourseDatabase> {

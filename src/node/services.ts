@@ -136,6 +136,7 @@ async function openSupervision(p: OpenNodeServicesParameters, database: BourseDa
     const service = new SupervisionService({
       db: database.db,
       reader: database.reader,
+      writer: database.writer,
       chain: sdkSupervisionChain(p.client, platformKey),
       chainId: p.deployment.chainId,
       contract: p.deployment.supervision,

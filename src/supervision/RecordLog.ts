@@ -5,16 +5,19 @@
  * seals the private fields under the channel's key (creating and wrapping the key for the
  * channel's members on its first record), gives each accepted record the next position in
  * its channel's log and writes records, leaves and rejections in one database transaction.
- * Submissions run one at a time (positions must not interleave); a channel's state is cached
- * in memory and loaded from the database on first use, so a restart continues each log
- * where it stopped.
+ * Submissions are staged one at a time (positions must not interleave) and written in the
+ * same order, the write of one overlapping the staging of the next; a channel's state is
+ * cached in memory and loaded from the database on first use, so a restart continues each
+ * log where it stopped.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem'
 import { checkRecord, type TradeFacts } from './checks.ts'
 import { ChannelKeyWrapper, newKey } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
-import { recordIdOf, recordLeafHash, SEAL_RANDOM_BYTES, sealRecord } from './record.ts'
+import { recordIdOf, SEAL_RANDOM_BYTES, type StoredRecord } from './record.ts'
+import { sealedRecord, type SealedBatch, type SealJob, type SealRequest } from './sealing/sealBatch.ts'
+import { Sealer } from './sealing/Sealer.ts'
 import type { ChannelKeyRow, RejectionRow, SupervisionStore } from './SupervisionStore.ts'
 import type { ChannelPlan } from './tradeContext.ts'
 import type { Growth } from './Anchorer.ts'
@@ -53,7 +56,9 @@ export interface SubmitResult {
 
 /** A channel as the write path needs it. */
 interface ChannelState {
+  /** Records staged (the next record's position); `leaves` holds the written ones. */
   size: number
+  /** Links staged so far (the link-order checks). */
   links: Set<Link>
   key: Uint8Array
   leaves: Uint8Array[]
@@ -69,6 +74,8 @@ export interface RecordLogParameters {
   /** Published encryption key of an organisation (cached by the caller). */
   publicKeyOf: (org: Address) => Promise<Uint8Array | undefined>
   now?: () => number
+  /** Seal on a thread of its own (default true; false: on the calling thread). */
+  sealThread?: boolean
   /** Called after a submission committed: the channels that grew. */
   onAppended?: (channels: ReadonlyMap<bigint, Growth>) => void
 }
@@ -76,22 +83,74 @@ export interface RecordLogParameters {
 /** Records sealed between two yields to the event loop. */
 const YIELD_EVERY = 250
 
+/** A submission checked and positioned, to be sealed and then written. */
+interface Staged {
+  epoch: number
+  /** The accepted drafts with their channel keys and positions. */
+  request: SealRequest
+  rejections: RejectionRow[]
+  channelKeys: ChannelKeyRow[]
+  /** Per channel: its state and its size before this submission. */
+  grown: ChannelMap<{ channel: ChannelState; from: number }>
+  /** Every source this submission records or rejects (in flight until written). */
+  sources: string[]
+  duplicates: number
+}
+
+/** A submission staged on top of one whose write failed: nothing of it was written. */
+export class StaleSubmissionError extends Error {
+  override readonly name = 'StaleSubmissionError'
+  constructor() {
+    super('supervision: an earlier submission failed to be written, so the positions this one was given are void; submit it again')
+  }
+}
+
 export class RecordLog {
   readonly #p: RecordLogParameters
   readonly #channels = new ChannelMap<ChannelState>()
-  #queue: Promise<unknown> = Promise.resolve()
+  /** Staging, one submission at a time (positions must not interleave). */
+  #staging: Promise<unknown> = Promise.resolve()
+  /** Writing, one submission at a time, in staging order. */
+  #writing: Promise<unknown> = Promise.resolve()
+  /** Sources staged and not yet written: duplicates of them are caught before the database knows them. */
+  readonly #inFlight = new Set<string>()
+  /** Bumped when a staging or a write fails: submissions staged before are void (their positions assumed it). */
+  #epoch = 0
+  readonly #sealer: Sealer
 
   constructor(p: RecordLogParameters) {
     this.#p = p
+    this.#sealer = new Sealer({ threaded: p.sealThread ?? true })
   }
 
+  /**
+   * Checks, seals and writes a submission; resolves once it is durably written. Submissions
+   * are pipelined: the next one is checked and sealed while this one is being written (on the
+   * database's writer thread when there is one), and they are written in submission order.
+   * If a write fails, every submission staged after it fails too ({@link StaleSubmissionError})
+   * and the cached channel state is dropped, so the next submission starts from the database.
+   */
   submit(items: readonly Submission[]): Promise<SubmitResult> {
-    const run = this.#queue.then(() => this.#submit(items))
-    this.#queue = run.catch(() => undefined)
-    return run
+    const staged = this.#staging.then(() => this.#stage(items))
+    this.#staging = staged.catch(() => undefined)
+    const sealed = staged.then((s) => this.#sealer.seal(s.request))
+    sealed.catch(() => undefined) // its failure is the write's (below)
+    const written = this.#writing.then(() => this.#write(staged, sealed))
+    this.#writing = written.catch(() => undefined)
+    return written
   }
 
-  /** The leaf hashes of a channel's log (cached), for the anchorer. */
+  /** Starts the seal thread now rather than at the first submission (a node at start). */
+  warm(): void {
+    this.#sealer.warm()
+  }
+
+  /** Ends the seal thread (after the batches it was given). */
+  close(): Promise<void> {
+    return this.#sealer.close()
+  }
+
+  /** The leaf hashes of a channel's written log (cached), for the anchorer. */
   async leaves(channelId: bigint): Promise<Uint8Array[]> {
     return (await this.#channel(channelId, undefined, []))?.leaves ?? (await this.#p.store.channelLeaves(channelId)).map((l) => hexToBytes(l.leafHash))
   }
@@ -106,42 +165,46 @@ export class RecordLog {
     return (await this.#channel(channelId, undefined, []))?.key
   }
 
-  /** Forgets a channel's cached state (its log is complete and anchored). */
-  evict(channelId: bigint): void {
-    this.#channels.delete(channelId)
+  async #stage(items: readonly Submission[]): Promise<Staged> {
+    try {
+      return await this.#stageUnguarded(items)
+    } catch (err) {
+      this.#void() // channel sizes may already have moved for records that will never be written
+      throw err
+    }
   }
 
-  async #submit(items: readonly Submission[]): Promise<SubmitResult> {
-    const now = (this.#p.now ?? Date.now)()
+  async #stageUnguarded(items: readonly Submission[]): Promise<Staged> {
+    const epoch = this.#epoch
+    const createdAt = (this.#p.now ?? Date.now)()
     const known = await this.#p.store.knownSources(items.map((i) => i.draft))
     const seen = new Set<string>()
-    const accepted: { record: ReturnType<typeof sealRecord>; leafHash: Hex }[] = []
+    const jobs: SealJob[] = []
+    const keys: Uint8Array[] = []
+    const keyIndex = new ChannelMap<number>()
     const rejections: RejectionRow[] = []
     const channelKeys: ChannelKeyRow[] = []
-    const touched = new ChannelMap<ChannelState>()
-    const staged = new ChannelMap<{ size: number; links: Set<Link>; leaves: Uint8Array[] }>()
+    const grown: Staged['grown'] = new ChannelMap()
     let duplicates = 0
-    const random = randomBytes(items.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
 
     let sinceYield = 0
     for (const { draft, facts, plan } of items) {
-      // A large submission is CPU-bound for hundreds of milliseconds: let the anchor cycle
-      // (its chain round trips are macrotasks) progress between slices, so commit latency is
-      // not a multiple of the submission time. Nothing is visible to it before the append.
+      // A large submission is CPU-bound for a while: let the anchor cycle (its chain round
+      // trips are macrotasks) progress between slices, so commit latency is not a multiple of
+      // the submission time. Nothing is visible to it before the write.
       if (++sinceYield >= YIELD_EVERY) {
         sinceYield = 0
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
-      if (known.has(draft.source) || seen.has(draft.source)) {
+      if (known.has(draft.source) || seen.has(draft.source) || this.#inFlight.has(draft.source)) {
         duplicates++
         continue
       }
       seen.add(draft.source)
       // A cached channel without a promise per record (the common case: every record after a channel's first).
       const channel = facts ? (this.#channels.get(draft.channelId) ?? (await this.#channel(draft.channelId, plan, channelKeys))) : undefined
-      const stage = channel ? (staged.get(draft.channelId) ?? { size: channel.size, links: new Set(channel.links), leaves: [] }) : undefined
-      const verdict = checkRecord(draft, channel ? facts : undefined, stage?.links ?? new Set())
-      if (!verdict.ok || !channel || !stage) {
+      const verdict = checkRecord(draft, channel ? facts : undefined, channel?.links ?? new Set())
+      if (!verdict.ok || !channel) {
         const failure = verdict.ok ? { rule: 'channel', field: 'channelId', reason: 'the channel has no members to encrypt for' } : verdict
         rejections.push({
           id: `0x${createHash('sha256').update(`${draft.source}:${failure.rule}:${failure.field}`).digest('hex')}`,
@@ -152,42 +215,65 @@ export class RecordLog {
           reason: failure.reason,
           source: draft.source,
           publicFields: safeJson(draft.publicFields),
-          createdAt: now,
+          createdAt,
         })
         continue
       }
-      const record = sealRecord(draft, channel.key, stage.size, now, random.subarray(accepted.length * SEAL_RANDOM_BYTES, (accepted.length + 1) * SEAL_RANDOM_BYTES))
-      const leaf = recordLeafHash(record)
-      accepted.push({ record, leafHash: bytesToHex(leaf) })
-      stage.size++
-      stage.links.add(draft.link)
-      stage.leaves.push(leaf)
-      staged.set(draft.channelId, stage)
-      touched.set(draft.channelId, channel)
+      // The channel's staged state moves now (the next submission continues from it); its
+      // leaves join the log the anchorer sees only once written.
+      let k = keyIndex.get(draft.channelId)
+      if (k === undefined) {
+        k = keys.push(channel.key) - 1
+        keyIndex.set(draft.channelId, k)
+        grown.set(draft.channelId, { channel, from: channel.size })
+      }
+      jobs.push({ draft, keyIndex: k, seq: channel.size })
+      channel.size++
+      channel.links.add(draft.link)
     }
+    const sources = [...seen]
+    for (const source of sources) this.#inFlight.add(source)
+    const random = randomBytes(jobs.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
+    return { epoch, request: { jobs, keys, createdAt, random }, rejections, channelKeys, grown, sources, duplicates }
+  }
 
+  async #write(stagedResult: Promise<Staged>, sealedResult: Promise<SealedBatch>): Promise<SubmitResult> {
+    const s = await stagedResult // a staging failure has already voided what it staged
+    let records: { record: StoredRecord; leafHash: Hex }[]
+    let sealed: SealedBatch
     try {
-      await this.#p.store.append({ records: accepted, channelKeys, rejections })
-    } catch (err) {
-      for (const k of channelKeys) this.#channels.delete(k.channelId) // keys never stored: forget them
-      throw err
+      if (s.epoch !== this.#epoch) throw new StaleSubmissionError()
+      try {
+        sealed = await sealedResult
+        const leafHex = Buffer.from(sealed.leaves.buffer, sealed.leaves.byteOffset, sealed.leaves.length).toString('hex')
+        records = s.request.jobs.map((_, i) => ({ record: sealedRecord(s.request, sealed, i), leafHash: `0x${leafHex.slice(i * 64, i * 64 + 64)}` as Hex }))
+        await this.#p.store.append({ records, channelKeys: s.channelKeys, rejections: s.rejections })
+      } catch (err) {
+        // Cached sizes, links and keys include this submission (and any staged after it): drop
+        // them all, and void the submissions staged on top of this one.
+        this.#void()
+        throw err
+      }
+    } finally {
+      for (const source of s.sources) this.#inFlight.delete(source)
     }
     const grown = new ChannelMap<Growth>()
-    const created = new ChannelSet(channelKeys.map((k) => k.channelId))
-    for (const [id, stage] of staged) {
-      const channel = touched.get(id)!
-      grown.set(id, { from: channel.size, to: stage.size, created: created.has(id) })
-      channel.size = stage.size
-      channel.links = stage.links
-      channel.leaves.push(...stage.leaves)
-    }
+    const created = new ChannelSet(s.channelKeys.map((k) => k.channelId))
+    s.request.jobs.forEach((job, i) => s.grown.get(job.draft.channelId)!.channel.leaves.push(sealed.leaves.subarray(i * 32, i * 32 + 32)))
+    for (const [id, g] of s.grown) grown.set(id, { from: g.from, to: g.channel.leaves.length, created: created.has(id) })
     if (grown.size) this.#p.onAppended?.(grown)
-    const byId = new Map(rejections.map((r) => [r.source, r]))
+    const byId = new Map(s.rejections.map((r) => [r.source, r]))
     return {
-      accepted: accepted.map(({ record: r }) => ({ recordId: r.recordId, channelId: r.channelId, seq: r.seq, link: r.link })),
+      accepted: records.map(({ record: r }) => ({ recordId: r.recordId, channelId: r.channelId, seq: r.seq, link: r.link })),
       rejected: [...byId.values()].map((r) => ({ recordId: recordIdOf(r.channelId, r.source), channelId: r.channelId, link: r.link, rule: r.rule, field: r.field, reason: r.reason })),
-      duplicates,
+      duplicates: s.duplicates,
     }
+  }
+
+  /** Voids everything staged and not written: the next staging starts from the database. */
+  #void(): void {
+    this.#epoch++
+    this.#channels.clear()
   }
 
   /**

@@ -10,11 +10,13 @@ import type { Logger } from 'pino'
 import type { Database } from '../db/schema.ts'
 import { accessRecord, implementationRecord, matchRecord, serviceRecord, settlementRecord } from './builders.ts'
 import type { RecordDraft } from './links.ts'
-import type { RecordLog, Submission, SubmitResult } from './RecordLog.ts'
+import type { RecordLog, Submission } from './RecordLog.ts'
 import type { SupervisionStore } from './SupervisionStore.ts'
 import { channelPlanOf, factsOf, loadTradeContext, type AssetSizeLookup, type TradeContext } from './tradeContext.ts'
 
 const CURSOR = 'producer_cursor'
+/** Pages staged, sealed or being written at once. */
+const PIPELINE = 3
 
 export interface RecordProducerParameters {
   db: Kysely<Database>
@@ -37,9 +39,40 @@ export class RecordProducer {
     this.#p = p
   }
 
-  /** Processes the next page of indexed trade events; returns how many events it consumed. */
-  async step(): Promise<{ events: number; result: SubmitResult }> {
-    const cursor = parseCursor(await this.#p.store.getState(CURSOR))
+  /**
+   * Produces records for every indexed event after the cursor, page by page, and returns how
+   * many events it consumed. Pages are pipelined: the next page is read and staged while the
+   * previous one is sealed and written (at most {@link PIPELINE} in flight). The cursor moves
+   * after each page's records are stored — a crash in between replays the page, and the sources
+   * already stored are skipped as duplicates; a failed page stops the drain where it failed.
+   */
+  async drain(): Promise<number> {
+    let cursor = parseCursor(await this.#p.store.getState(CURSOR))
+    const inFlight: Promise<void>[] = []
+    let total = 0
+    try {
+      for (;;) {
+        const page = await this.#page(cursor)
+        if (!page) break
+        total += page.events
+        const written = this.#p.log.submit(page.submissions).then(async (result) => {
+          await this.#p.store.setState(CURSOR, `${page.last.block}:${page.last.log}`) // after its records, through the same writer
+          if (result.rejected.length) this.#p.logger?.warn({ rejected: result.rejected }, 'supervision: records rejected by the pre-chain checks')
+        })
+        written.catch(() => undefined) // awaited below, in order; not an unhandled rejection meanwhile
+        inFlight.push(written)
+        cursor = page.last
+        if (inFlight.length >= PIPELINE) await inFlight.shift()
+      }
+    } finally {
+      await Promise.allSettled(inFlight) // nothing left running behind a failure
+    }
+    await Promise.all(inFlight)
+    return total
+  }
+
+  /** The drafts of the next page of indexed trade events after `cursor`; undefined when there are none. */
+  async #page(cursor: { block: number; log: number }): Promise<{ events: number; submissions: Submission[]; last: { block: number; log: number } } | undefined> {
     const events = await this.#p.db
       .selectFrom('trade_events')
       .select(['block_number', 'log_index', 'trade_id', 'event', 'state_name', 'block_time'])
@@ -48,7 +81,7 @@ export class RecordProducer {
       .orderBy('log_index')
       .limit(this.#p.pageSize ?? 2000)
       .execute()
-    if (!events.length) return { events: 0, result: { accepted: [], rejected: [], duplicates: 0 } }
+    if (!events.length) return undefined
 
     const contexts = new Map<string, TradeContext | undefined>()
     const submissions: Submission[] = []
@@ -67,23 +100,8 @@ export class RecordProducer {
       const plan = channelPlanOf(ctx)
       for (const draft of drafts) submissions.push({ draft, facts, plan })
     }
-    const result = await this.#p.log.submit(submissions)
     const last = events[events.length - 1]!
-    // The cursor moves after the records are stored: a crash in between replays the page, and
-    // the sources already stored are skipped as duplicates.
-    await this.#p.store.setState(CURSOR, `${last.block_number}:${last.log_index}`)
-    if (result.rejected.length) this.#p.logger?.warn({ rejected: result.rejected }, 'supervision: records rejected by the pre-chain checks')
-    return { events: events.length, result }
-  }
-
-  /** Steps until the indexed timeline is consumed. */
-  async drain(): Promise<number> {
-    let total = 0
-    for (;;) {
-      const { events } = await this.step()
-      total += events
-      if (!events) return total
-    }
+    return { events: events.length, submissions, last: { block: Number(last.block_number), log: Number(last.log_index) } }
   }
 }
 

@@ -34,7 +34,7 @@ const mth = (leaves: Uint8Array[]): Uint8Array => {
   return sha(Uint8Array.of(1), mth(leaves.slice(0, k)), mth(leaves.slice(k)))
 }
 
-const serviceFor = (w: World, db: TestDatabase) => worldSupervision(w, db.db, { maxDelayMs: 20, reader: db.reader })
+const serviceFor = (w: World, db: TestDatabase) => worldSupervision(w, db.db, { maxDelayMs: 20, reader: db.reader, writer: db.writer })
 
 describeEachDatabase('supervision', ({ open }) => {
   let w: World

@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { bytesToHex, getAddress, hexToBytes, type Address } from 'viem'
 import type { ReadConnection } from '../db/readConnection.ts'
+import type { TransactionRunner } from '../db/writerThread.ts'
 import type { Database } from '../db/schema.ts'
 import { Anchorer } from './Anchorer.ts'
 import type { ChannelOpening, SupervisionChain } from './chainPort.ts'
@@ -24,6 +25,8 @@ export interface SupervisionServiceParameters {
   db: Kysely<Database>
   /** The database's read-only connection, if it has one (SQLite): verifications read there. */
   reader?: ReadConnection | undefined
+  /** The database's writer thread, if it has one (SQLite): every supervision write runs there. */
+  writer?: TransactionRunner | undefined
   chain: SupervisionChain
   chainId: number
   contract: Address
@@ -58,7 +61,7 @@ export class SupervisionService {
 
   constructor(p: SupervisionServiceParameters) {
     this.#p = p
-    this.store = new SupervisionStore(p.db, p.reader)
+    this.store = new SupervisionStore(p.db, p.reader, p.writer)
     this.wrapper = new ChannelKeyWrapper(p.producer.encryptionKey)
     this.log = new RecordLog({
       store: this.store,
@@ -92,6 +95,7 @@ export class SupervisionService {
 
   /** Settles what a crash left, then produces and anchors continuously. */
   async start(): Promise<void> {
+    this.log.warm()
     await this.anchorer.recover()
     this.anchorer.start()
     this.#stopped = false
@@ -104,6 +108,7 @@ export class SupervisionService {
     clearTimeout(this.#timer)
     await this.#polling
     await this.anchorer.stop({ flush: true })
+    await this.log.close()
   }
 
   /** Produces records for everything indexed so far and distributes keys to joiners. */

@@ -5,6 +5,7 @@
 import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import { bytesToHex, type Hex } from 'viem'
 import type { ReadConnection } from '../db/readConnection.ts'
+import { kyselyRunner, type TransactionRunner } from '../db/writerThread.ts'
 import type { Database } from '../db/schema.ts'
 import type { Link } from './links.ts'
 import { inclusionProof } from './merkle/index.ts'
@@ -204,30 +205,38 @@ const $ = BoundQuery.placeholder
 export class SupervisionStore {
   #compiled: { verification: BoundQuery; head: BoundQuery; leaves: BoundQuery } | undefined
   /** Multi-row INSERTs compiled once per (table, row count): the write path's hot statements. */
-  readonly #inserts = new Map<string, CompiledQuery>()
+  readonly #insertShapes = new Map<string, CompiledQuery>()
+  /** Where this store's writes run: the database's writer thread, or its Kysely connection. */
+  readonly writer: TransactionRunner
 
   /**
    * @param reader a read-only connection (SQLite) that verification reads go through: they are
    *   the hot read path and need not queue behind the node's other queries. Without one, they
    *   run on `db` like everything else.
+   * @param writer where the writes run (the database's writer thread, SQLite files); every
+   *   write of these tables goes there, in order, so a batch never commits before its records.
+   *   Default: transactions on `db`.
    */
   constructor(
     readonly db: Kysely<Database>,
     readonly reader?: ReadConnection,
-  ) {}
+    writer?: TransactionRunner,
+  ) {
+    this.writer = writer ?? kyselyRunner(db)
+  }
 
   /** Appends accepted records (with their leaves), new channel keys and rejections in one transaction. */
   async append(p: { records: readonly { record: StoredRecord; leafHash: Hex }[]; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await this.#insertRows(tx, 'supervision_channel_keys', ['channel_id', 'org', 'role', 'wrapped_key', 'recipient_key', 'producer_key'],
-        p.channelKeys.map((k) => [channelIdText(k.channelId), k.org.toLowerCase(), k.role, k.wrappedKey, k.recipientKey, k.producerKey]), ['channel_id', 'org'])
-      await this.#insertRows(tx, 'supervision_records', ['record_id', 'channel_id', 'seq', 'link', 'public_fields', 'private_ciphertext', 'wrapped_record_key', 'source', 'created_at'],
-        p.records.map(({ record: r }) => [r.recordId, channelIdText(r.channelId), r.seq, r.link, r.publicFields, r.privateCiphertext, r.wrappedRecordKey, r.source, r.createdAt]))
-      await this.#insertRows(tx, 'supervision_leaves', ['channel_id', 'leaf_index', 'record_id', 'leaf_hash'],
-        p.records.map(({ record: r, leafHash }) => [channelIdText(r.channelId), r.seq, r.recordId, leafHash]))
-      await this.#insertRows(tx, 'supervision_rejections', ['id', 'channel_id', 'link', 'rule', 'field', 'reason', 'source', 'public_fields', 'created_at'],
-        p.rejections.map((r) => [r.id, channelIdText(r.channelId), r.link, r.rule, r.field, r.reason, r.source, r.publicFields, r.createdAt]), ['id'])
-    })
+    await this.writer.run([
+      ...this.#inserts('supervision_channel_keys', ['channel_id', 'org', 'role', 'wrapped_key', 'recipient_key', 'producer_key'],
+        p.channelKeys.map((k) => [channelIdText(k.channelId), k.org.toLowerCase(), k.role, k.wrappedKey, k.recipientKey, k.producerKey]), ['channel_id', 'org']),
+      ...this.#inserts('supervision_records', ['record_id', 'channel_id', 'seq', 'link', 'public_fields', 'private_ciphertext', 'wrapped_record_key', 'source', 'created_at'],
+        p.records.map(({ record: r }) => [r.recordId, channelIdText(r.channelId), r.seq, r.link, r.publicFields, r.privateCiphertext, r.wrappedRecordKey, r.source, r.createdAt])),
+      ...this.#inserts('supervision_leaves', ['channel_id', 'leaf_index', 'record_id', 'leaf_hash'],
+        p.records.map(({ record: r, leafHash }) => [channelIdText(r.channelId), r.seq, r.recordId, leafHash])),
+      ...this.#inserts('supervision_rejections', ['id', 'channel_id', 'link', 'rule', 'field', 'reason', 'source', 'public_fields', 'created_at'],
+        p.rejections.map((r) => [r.id, channelIdText(r.channelId), r.link, r.rule, r.field, r.reason, r.source, r.publicFields, r.createdAt]), ['id']),
+    ])
   }
 
   async channelLeaves(channelId: bigint, db: Db = this.db): Promise<{ index: number; recordId: Hex; leafHash: Hex }[]> {
@@ -357,26 +366,28 @@ export class SupervisionStore {
   }
 
   /**
-   * `rows` inserted into `table` with one multi-row INSERT per chunk, each statement compiled
+   * The statements inserting `rows` into `table`: one multi-row INSERT per chunk, each compiled
    * once per row count (Kysely builds it with placeholder rows; its parameters are then the
    * rows' values in column order, row after row). Both dialects: the compiler is the
    * database's own.
    */
-  async #insertRows<T extends keyof Database & string>(db: Db, table: T, columns: readonly (keyof Database[T] & string)[], rows: readonly unknown[][], conflict?: readonly (keyof Database[T] & string)[]): Promise<void> {
+  #inserts<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[], rows: readonly unknown[][], conflict?: readonly (keyof Database[T] & string)[]): CompiledQuery[] {
+    const queries: CompiledQuery[] = []
     for (let i = 0; i < rows.length; i += CHUNK) {
       const slice = rows.slice(i, i + CHUNK)
       const key = `${table}:${slice.length}`
-      let compiled = this.#inserts.get(key)
+      let compiled = this.#insertShapes.get(key)
       if (!compiled) {
         const row = Object.fromEntries(columns.map((c) => [c, null]))
         let q = this.db.insertInto(table).values(slice.map(() => row) as never)
         if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing())
         compiled = q.compile()
         if (compiled.parameters.length !== slice.length * columns.length) throw new Error(`supervision: the INSERT into ${table} compiled with ${compiled.parameters.length} parameters, expected ${slice.length * columns.length}`)
-        this.#inserts.set(key, compiled)
+        this.#insertShapes.set(key, compiled)
       }
-      await db.executeQuery({ ...compiled, parameters: slice.flat() })
+      queries.push({ ...compiled, parameters: slice.flat() })
     }
+    return queries
   }
 
   async channelKeys(channelId: bigint): Promise<ChannelKeyRow[]> {
@@ -418,26 +429,26 @@ export class SupervisionStore {
    * anchors for the first time, in one transaction, before its transaction is sent.
    */
   async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly HeadRow[], proofs: readonly NewProofRow[] = []): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('supervision_batches').values({ batch: batch.batch, root: batch.root, heads: batch.heads, records: batch.records, status: 'pending', tx_hash: null, block_number: null, created_at: batch.createdAt, committed_at: null }).execute()
-      await this.#insertRows(tx, 'supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path'],
-        heads.map((h) => [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath)]))
-      await this.#insertRows(tx, 'supervision_proofs', ['channel_id', 'leaf_index', 'tree_size', 'batch', 'proof'],
-        proofs.map((p) => [channelIdText(p.channelId), p.leafIndex, p.treeSize, p.batch, encodeProof(p.path)]))
-    })
+    await this.writer.run([
+      this.db.insertInto('supervision_batches').values({ batch: batch.batch, root: batch.root, heads: batch.heads, records: batch.records, status: 'pending', tx_hash: null, block_number: null, created_at: batch.createdAt, committed_at: null }).compile(),
+      ...this.#inserts('supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path'],
+        heads.map((h) => [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath)])),
+      ...this.#inserts('supervision_proofs', ['channel_id', 'leaf_index', 'tree_size', 'batch', 'proof'],
+        proofs.map((p) => [channelIdText(p.channelId), p.leafIndex, p.treeSize, p.batch, encodeProof(p.path)])),
+    ])
   }
 
   async markCommitted(batch: number, txHash: Hex, blockNumber: number, committedAt: number): Promise<void> {
-    await this.db.updateTable('supervision_batches').set({ status: 'committed', tx_hash: txHash, block_number: blockNumber, committed_at: committedAt }).where('batch', '=', batch).execute()
+    await this.writer.run([this.db.updateTable('supervision_batches').set({ status: 'committed', tx_hash: txHash, block_number: blockNumber, committed_at: committedAt }).where('batch', '=', batch).compile()])
   }
 
   /** Drops a pending batch whose transaction never landed, so its heads are anchored again. */
   async dropPendingBatch(batch: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('supervision_proofs').where('batch', '=', batch).execute()
-      await tx.deleteFrom('supervision_heads').where('batch', '=', batch).execute()
-      await tx.deleteFrom('supervision_batches').where('batch', '=', batch).where('status', '=', 'pending').execute()
-    })
+    await this.writer.run([
+      this.db.deleteFrom('supervision_proofs').where('batch', '=', batch).compile(),
+      this.db.deleteFrom('supervision_heads').where('batch', '=', batch).compile(),
+      this.db.deleteFrom('supervision_batches').where('batch', '=', batch).where('status', '=', 'pending').compile(),
+    ])
   }
 
   async pendingBatches(): Promise<BatchRow[]> {
@@ -504,7 +515,7 @@ export class SupervisionStore {
   }
 
   async setState(name: string, value: string): Promise<void> {
-    await this.db.insertInto('supervision_state').values({ name, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute()
+    await this.writer.run([this.db.insertInto('supervision_state').values({ name, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).compile()])
   }
 
   /**

@@ -137,7 +137,7 @@ export async function createApiWorld(o: ApiWorldOptions = {}): Promise<ApiWorld>
     : undefined
   const supervision =
     o.supervision && database
-      ? worldSupervision(world, database.db, { reader: database.reader })
+      ? worldSupervision(world, database.db, { reader: database.reader, writer: database.writer })
       : undefined
   const compute = o.compute ? await worldCompute(world, { dataDir: dir }) : undefined
   const deps: ApiDeps & { tracker: RequestTracker } = {

@@ -1,0 +1,65 @@
+/**
+ * The SQLite writer thread: transactions commit in order, all or nothing, visible to the main
+ * connection once answered; the main connection's transactions (read, then write) never fail
+ * for the thread's commits in between; close waits for what was given.
+ */
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { createTestDatabase, type TestDatabase } from './testing/testDatabases.ts'
+import { kyselyRunner, WriterThreadError } from './writerThread.ts'
+
+let db: TestDatabase
+before(async () => {
+  db = await createTestDatabase('sqlite')
+})
+after(() => db.destroy())
+
+const put = (name: string, value: string) => db.db.insertInto('supervision_state').values({ name, value }).compile()
+const state = async () => Object.fromEntries((await db.db.selectFrom('supervision_state').selectAll().execute()).map((r) => [r.name, r.value]))
+
+test('transactions commit in the order given, each all or nothing, with the SQLite error named', async () => {
+  const writer = db.writer!
+  const results = await Promise.allSettled([
+    writer.run([put('a', '1'), put('b', '1')]),
+    writer.run([put('c', '1'), put('a', 'again')]), // a is taken: none of this transaction is written
+    writer.run([put('d', '1')]),
+  ])
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+  const failure = (results[1] as PromiseRejectedResult).reason
+  assert.ok(failure instanceof WriterThreadError)
+  assert.equal(failure.code, 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  assert.deepEqual(await state(), { a: '1', b: '1', d: '1' })
+})
+
+test('the main connection reads then writes in its transactions while the thread commits: no SQLITE_BUSY', async () => {
+  const counter = (name: string) => db.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('supervision_state').select('value').where('name', '=', name).executeTakeFirst()
+    await tx.insertInto('supervision_state').values({ name, value: String(Number(row?.value ?? 0) + 1) }).onConflict((oc) => oc.column('name').doUpdateSet({ value: String(Number(row?.value ?? 0) + 1) })).execute()
+  })
+  const thread: Promise<void>[] = []
+  const main: Promise<void>[] = []
+  for (let i = 0; i < 200; i++) {
+    thread.push(db.writer!.run([put(`t${i}`, 'x')]))
+    main.push(counter('main'))
+  }
+  await Promise.all([...thread, ...main])
+  const s = await state()
+  assert.equal(s.main, '200', 'every read-then-write of the main connection counted once')
+  assert.equal(Object.keys(s).filter((k) => k.startsWith('t')).length, 200)
+})
+
+test('close waits for the transactions already given; the same statements run on Kysely give the same rows', async () => {
+  const other = await createTestDatabase('sqlite')
+  try {
+    const given = Array.from({ length: 50 }, (_, i) => other.writer!.run([other.db.insertInto('supervision_state').values({ name: `k${i}`, value: String(i) }).compile()]))
+    await other.writer!.close()
+    await Promise.all(given)
+    await assert.rejects(other.writer!.run([put('late', '1')]), /closed/)
+    const viaThread = (await other.db.selectFrom('supervision_state').selectAll().orderBy('name').execute())
+    const inline = kyselyRunner(db.db)
+    await inline.run(Array.from({ length: 50 }, (_, i) => db.db.insertInto('supervision_state').values({ name: `k${i}`, value: String(i) }).compile()))
+    assert.deepEqual(viaThread, await db.db.selectFrom('supervision_state').selectAll().where('name', 'like', 'k%').orderBy('name').execute())
+  } finally {
+    await other.destroy()
+  }
+})

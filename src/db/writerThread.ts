@@ -1,0 +1,128 @@
+/**
+ * Transactions of compiled queries, run either on the node's Kysely connection or — for an
+ * SQLite file — on a writer thread with its own connection.
+ *
+ * Why a thread: the supervision write path inserts three rows per record (record, leaf,
+ * inclusion proof) and commits with an fsync; on the main thread that was ~40 µs of every
+ * record's ~130 (src/supervision/README.md). On the writer thread it runs beside the main
+ * thread's checking, sealing and hashing of the next submission, on the other core.
+ *
+ * Both runners take the same thing — Kysely-compiled queries, built by the caller with the
+ * node's own query builder — so what is written does not depend on where it runs. A
+ * transaction is all or nothing; transactions given to one runner commit in the order given.
+ * The thread's connection and the main one are two SQLite writers on one file: each waits
+ * for the other's write lock (busy timeout), and the main connection begins its transactions
+ * IMMEDIATE (openDatabase.ts) so that none fails for having read before the thread committed.
+ */
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import type { CompiledQuery, Kysely } from 'kysely'
+import type { Database } from './schema.ts'
+import { SQLITE_CACHE_KIB } from './readConnection.ts'
+import { WRITER_SOURCE } from './writerThreadSource.ts'
+
+export interface TransactionRunner {
+  /** Runs the queries in one transaction; resolves once it is committed (durably). */
+  run(queries: readonly CompiledQuery[]): Promise<void>
+}
+
+/** Runs transactions on a Kysely connection (PostgreSQL, `:memory:`, or no thread wanted). */
+export function kyselyRunner(db: Kysely<Database>): TransactionRunner {
+  return {
+    async run(queries) {
+      if (queries.length === 0) return
+      await db.transaction().execute(async (tx) => {
+        for (const q of queries) await tx.executeQuery(q)
+      })
+    },
+  }
+}
+
+/** A transaction the writer thread refused or could not commit (nothing of it was written). */
+export class WriterThreadError extends Error {
+  override readonly name = 'WriterThreadError'
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(`SQLite writer thread: ${message}`)
+  }
+}
+
+interface Pending {
+  resolve(): void
+  reject(error: Error): void
+}
+
+/** How long the thread waits for the main connection's write lock before failing a transaction. */
+const BUSY_TIMEOUT_MS = 30_000
+
+/**
+ * The writer thread of one SQLite file (already created and migrated). Unreferenced while
+ * idle, so it never keeps a process alive; {@link close} ends it after every transaction
+ * already given.
+ *
+ * @example
+ * const writer = new SqliteWriterThread('/data/bourse.sqlite')
+ * await writer.run([db.insertInto('supervision_state').values({ name: 'x', value: '1' }).compile()])
+ */
+export class SqliteWriterThread implements TransactionRunner {
+  readonly #file: string
+  #worker: Worker | undefined
+  readonly #pending = new Map<number, Pending>()
+  #nextId = 0
+  #closed = false
+
+  constructor(file: string) {
+    this.#file = file
+  }
+
+  run(queries: readonly CompiledQuery[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new WriterThreadError('closed', undefined))
+    if (queries.length === 0) return Promise.resolve()
+    const worker = (this.#worker ??= this.#spawn())
+    const id = this.#nextId++
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      if (this.#pending.size === 1) worker.ref()
+      worker.postMessage({ id, statements: queries.map((q) => [q.sql, q.parameters]) })
+    })
+  }
+
+  /** Waits for every transaction already given, then closes the thread's connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const worker = this.#worker
+    if (!worker) return
+    worker.ref()
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    worker.postMessage({ close: true })
+    await exited
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      execArgv: [], // plain CommonJS: none of the parent's loaders or flags
+      workerData: { file: this.#file, betterSqlite3: createRequire(import.meta.url).resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: SQLITE_CACHE_KIB },
+    })
+    worker.on('message', (m: { id: number; error?: { message: string; code?: string } }) => {
+      const p = this.#pending.get(m.id)
+      if (!p) return
+      this.#pending.delete(m.id)
+      if (this.#pending.size === 0 && !this.#closed) worker.unref() // closing: held until it exits
+      if (m.error) p.reject(new WriterThreadError(m.error.message, m.error.code))
+      else p.resolve()
+    })
+    const fail = (error: Error) => {
+      if (this.#worker === worker) this.#worker = undefined // the next transaction starts a new thread
+      for (const p of this.#pending.values()) p.reject(error)
+      this.#pending.clear()
+    }
+    worker.on('error', (e) => fail(new WriterThreadError(e.message, undefined)))
+    worker.on('exit', (code) => fail(new WriterThreadError(`exited (${code})`, undefined)))
+    worker.unref() // after the listeners: adding a 'message' listener refs the worker again
+    return worker
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The record log's pipelined write path on SQLite with its writer thread: submissions given
+ * without waiting are written in order with consecutive positions; a failed write voids what
+ * was staged on top of it and the log continues from the database with no gap; a source in
+ * flight is a duplicate.
+ */
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { hexToBytes } from 'viem'
+import { createTestDatabase, type TestDatabase } from '../db/testing/testDatabases.ts'
+import type { TransactionRunner } from '../db/writerThread.ts'
+import { ChannelKeyWrapper } from './envelope.ts'
+import { recordLeafHash } from './record.ts'
+import { RecordLog, StaleSubmissionError, type Submission } from './RecordLog.ts'
+import { SupervisionStore } from './SupervisionStore.ts'
+import type { ChannelPlan } from './tradeContext.ts'
+import { tradeDrafts } from './testing/fixtures.ts'
+
+const producerOrg = '0x4444444444444444444444444444444444444444'
+const plan: ChannelPlan = { kind: 'DePlSu', members: [{ org: '0x3333333333333333333333333333333333333333', role: 'demander' }, { org: producerOrg, role: 'platform' }] }
+
+let db: TestDatabase
+before(async () => {
+  db = await createTestDatabase('sqlite')
+  assert.ok(db.writer, 'an SQLite file has a writer thread')
+})
+after(() => db.destroy())
+
+/** The writer thread, failing the transactions whose numbers are in `failing` (counted from 0). */
+function failingWriter(failing: Set<number>): TransactionRunner {
+  let n = 0
+  return { run: (queries) => (failing.has(n++) ? Promise.reject(new Error('disk full (injected)')) : db.writer!.run(queries)) }
+}
+
+function logOn(store: SupervisionStore, grown: Map<bigint, number[]> = new Map()): RecordLog {
+  return new RecordLog({
+    store,
+    wrapper: new ChannelKeyWrapper(secp256k1.utils.randomSecretKey()),
+    producerOrg,
+    publicKeyOf: async () => undefined, // members without a published key: the producer keeps its own copy
+    onAppended: (channels) => {
+      for (const [id, g] of channels) grown.set(id, [...(grown.get(id) ?? []), g.from, g.to])
+    },
+  })
+}
+
+const submissionsOf = (channelId: bigint, services: number): Submission[] => {
+  const { drafts, facts } = tradeDrafts(channelId, services)
+  return drafts.map((draft) => ({ draft, facts, plan }))
+}
+
+/** Every channel's stored positions are 0..n-1, and each stored leaf is its record's hash. */
+async function assertContiguous(channelId: bigint, expected: number): Promise<void> {
+  const store = new SupervisionStore(db.db)
+  const records = await store.channelRecords(channelId)
+  const leaves = await store.channelLeaves(channelId)
+  assert.deepEqual(records.map((r) => r.seq), [...Array(expected).keys()], `channel ${channelId}: positions`)
+  assert.deepEqual(leaves.map((l) => l.leafHash), records.map((r) => `0x${Buffer.from(recordLeafHash(r)).toString('hex')}`), `channel ${channelId}: leaves`)
+}
+
+test('submissions given without waiting are written in order, each channel with consecutive positions', async () => {
+  const store = new SupervisionStore(db.db, db.reader, db.writer)
+  const grown = new Map<bigint, number[]>()
+  const log = logOn(store, grown)
+  try {
+    // Three channels, their records spread over five submissions in flight at once.
+    const all = [...submissionsOf(0x100n, 30), ...submissionsOf(0x101n, 30), ...submissionsOf(0x102n, 30)]
+    const order = all.map((s, i) => ({ s, k: (i * 7919) % all.length })).sort((a, b) => a.k - b.k).map((x) => x.s)
+    // Keep each channel's own order (access before match before services) in the shuffled list.
+    const byChannel = new Map<bigint, Submission[]>()
+    for (const s of all) byChannel.set(s.draft.channelId, [...(byChannel.get(s.draft.channelId) ?? []), s])
+    const shuffled = order.map((s) => byChannel.get(s.draft.channelId)!.shift()!)
+    const results = await Promise.all([0, 1, 2, 3, 4].map((i) => log.submit(shuffled.slice(i * 20, (i + 1) * 20))))
+    assert.equal(results.reduce((n, r) => n + r.accepted.length, 0), all.length)
+    assert.deepEqual(results.flatMap((r) => r.rejected), [])
+    for (const id of [0x100n, 0x101n, 0x102n]) {
+      await assertContiguous(id, 32)
+      // The anchorer heard of every growth once, in order, each continuing the last.
+      const g = grown.get(id)!
+      for (let i = 2; i < g.length; i += 2) assert.equal(g[i], g[i - 1], `channel ${id}: growth continues`)
+      assert.deepEqual([g[0], g[g.length - 1]], [0, 32])
+      // The log's cached leaves are the stored ones.
+      assert.deepEqual((await log.leaves(id)).map((l) => `0x${Buffer.from(l).toString('hex')}`), (await store.channelLeaves(id)).map((l) => l.leafHash))
+    }
+  } finally {
+    await log.close()
+  }
+})
+
+test('a failed write voids the submissions staged on top of it; the log then continues from the database with no gap', async () => {
+  const store = new SupervisionStore(db.db, db.reader, failingWriter(new Set([1])))
+  const log = logOn(store)
+  try {
+    const subs = submissionsOf(0x200n, 8) // 10 records
+    const first = log.submit(subs.slice(0, 4))
+    const second = log.submit(subs.slice(4, 7))
+    const third = log.submit(subs.slice(7))
+    assert.equal((await first).accepted.length, 4)
+    await assert.rejects(second, /disk full \(injected\)/)
+    await assert.rejects(third, StaleSubmissionError)
+    await assertContiguous(0x200n, 4)
+    // Submitted again (the producer's retry): positions continue at 4, nothing is a duplicate.
+    const again = await log.submit(subs.slice(4))
+    assert.deepEqual([again.accepted.map((a) => a.seq), again.duplicates], [[4, 5, 6, 7, 8, 9], 0])
+    await assertContiguous(0x200n, 10)
+    assert.equal((await log.leaves(0x200n)).length, 10)
+  } finally {
+    await log.close()
+  }
+})
+
+test('a failed first write of a channel forgets its key: the retry creates the channel afresh', async () => {
+  const store = new SupervisionStore(db.db, db.reader, failingWriter(new Set([0])))
+  const log = logOn(store)
+  try {
+    const subs = submissionsOf(0x300n, 1)
+    await assert.rejects(log.submit(subs), /disk full/)
+    assert.deepEqual(await store.channelKeys(0x300n), [])
+    assert.equal((await log.submit(subs)).accepted.length, 3)
+    const [key] = await store.channelKeys(0x300n)
+    assert.ok(key && hexToBytes(key.wrappedKey).length > 32)
+    await assertContiguous(0x300n, 3)
+  } finally {
+    await log.close()
+  }
+})
+
+test('a source staged and not yet written is a duplicate in the next submission', async () => {
+  const log = logOn(new SupervisionStore(db.db, db.reader, db.writer))
+  try {
+    const subs = submissionsOf(0x400n, 2)
+    const [a, b] = await Promise.all([log.submit(subs), log.submit(subs)])
+    assert.deepEqual([a.accepted.length, a.duplicates, b.accepted.length, b.duplicates], [4, 0, 0, 4])
+    await assertContiguous(0x400n, 4)
+  } finally {
+    await log.close()
+  }
+})

@@ -1,0 +1,84 @@
+/**
+ * The seal thread gives the bytes inline sealing gives (so where a batch was sealed never
+ * matters), is used once ready, and never keeps a process from exiting.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { openRecord, SEAL_RANDOM_BYTES } from '../record.ts'
+import { drafts } from '../testing/fixtures.ts'
+import type { Link, RecordDraft } from '../links.ts'
+import { sealBatch, sealedRecord, type SealRequest } from './sealBatch.ts'
+import { Sealer } from './Sealer.ts'
+
+const LINKS = Object.keys(drafts) as Link[]
+
+/** Arbitrary batches: drafts of any link with arbitrary text in their fields, keys, positions, randomness. */
+const requests = fc
+  .record({
+    keys: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 3 }),
+    jobs: fc.array(fc.record({ link: fc.constantFrom(...LINKS), channel: fc.bigInt({ min: 1n, max: (1n << 160n) - 1n }), source: fc.string({ minLength: 1 }), note: fc.string(), seq: fc.nat(1_000_000), key: fc.nat() }), { minLength: 1, maxLength: 12 }),
+    createdAt: fc.nat(),
+    seed: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  })
+  .map(({ keys, jobs, createdAt, seed }): SealRequest => ({
+    keys,
+    createdAt,
+    random: Uint8Array.from({ length: jobs.length * SEAL_RANDOM_BYTES }, (_, i) => seed[i % seed.length]! ^ i),
+    jobs: jobs.map((j) => {
+      const d = drafts[j.link]
+      return { draft: { ...d, channelId: j.channel, source: j.source, publicFields: { ...d.publicFields, note: j.note }, privateFields: { ...d.privateFields, note: j.note } } as unknown as RecordDraft, keyIndex: j.key % keys.length, seq: j.seq }
+    }),
+  }))
+
+async function readySealer(): Promise<Sealer> {
+  const sealer = new Sealer()
+  sealer.warm()
+  for (let i = 0; i < 400 && !sealer.threadReady; i++) await new Promise((r) => setTimeout(r, 25))
+  assert.ok(sealer.threadReady, 'the seal thread started within 10 s')
+  return sealer
+}
+
+test('the seal thread seals exactly as inline sealing does, and the records open with their channel key', async () => {
+  const sealer = await readySealer()
+  try {
+    await fc.assert(
+      fc.asyncProperty(requests, async (request) => {
+        const threaded = await sealer.seal(request)
+        const inline = sealBatch(request)
+        assert.deepEqual({ ...threaded, leaves: Buffer.from(threaded.leaves) }, { ...inline, leaves: Buffer.from(inline.leaves) })
+        request.jobs.forEach((job, i) => {
+          const record = sealedRecord(request, threaded, i)
+          assert.deepEqual(openRecord(record, request.keys[job.keyIndex]!), JSON.parse(JSON.stringify(job.draft.privateFields)))
+        })
+      }),
+      { numRuns: 60 },
+    )
+  } finally {
+    await sealer.close()
+  }
+})
+
+test('without a thread (threaded: false) batches are sealed inline, the same bytes', async () => {
+  const sealer = new Sealer({ threaded: false })
+  sealer.warm()
+  const request = fc.sample(requests, { numRuns: 1, seed: 7 })[0]!
+  const sealed = await sealer.seal(request)
+  assert.equal(sealer.threadReady, false)
+  assert.deepEqual(sealed.recordIds, sealBatch(request).recordIds)
+})
+
+test('a process with a seal thread (starting, or idle after a batch) exits when its work is done', () => {
+  for (const wait of [0, 1500]) {
+    const script = `
+      import { Sealer } from ${JSON.stringify(new URL('./Sealer.ts', import.meta.url).href)}
+      const sealer = new Sealer()
+      sealer.warm()
+      await new Promise((r) => setTimeout(r, ${wait}))
+      console.log(sealer.threadReady ? 'ready' : 'starting')`
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
+    assert.equal(run.status, 0, `exit after ${wait} ms: ${run.stderr || run.error}`)
+    assert.match(run.stdout, wait ? /ready/ : /starting/)
+  }
+})
