@@ -54,7 +54,7 @@ const quick = process.argv.includes('--quick')
 const TRADES = quick ? 200 : 1000
 const SERVICE_PER_TRADE = 35 // records per trade = 5 links + this many further service records
 const SUBMIT_BATCH = 2000
-const PIPELINE = 4
+const PIPELINE = 2
 const LOAD_SECONDS = quick ? 5 : 10
 const LOAD_CONNECTIONS = 32
 const METHOD_B_RECORDS = quick ? 200 : 1000
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     await trade(w, TRADES)
     await new Indexer({ db: database.db, publicClient: w.client.publicClient, deployment: w.deployment }).runOnce()
 
-    const service = worldSupervision(w, database.db, { maxBatchRecords: 20_000, maxDelayMs: 250, reader: database.reader, writer: database.writer })
+    const service = worldSupervision(w, database.db, { maxBatchRecords: 10_000, maxDelayMs: 250, reader: database.reader, writer: database.writer })
     service.log.warm() // as SupervisionService.start does
     await service.anchorer.recover()
     service.anchorer.start()
@@ -170,6 +170,8 @@ async function main(): Promise<void> {
         if (committedRecords >= submissions.length) resolve()
       })
     })
+    const sealBefore = { ...service.log.sealStats }
+    const writerBefore = { ...(database.writer?.stats ?? { busyMs: 0, transactions: 0 }) }
     const started = performance.now()
     let accepted = 0
     let submittedIn = 0
@@ -203,6 +205,14 @@ async function main(): Promise<void> {
     const recordsPerSec = accepted / writeSeconds
     const batches = await service.store.lastBatchNumber()
     log(`  ${accepted} records accepted in ${round(submittedIn / 1000, 2)} s, all anchored after ${round(writeSeconds, 2)} s in ${batches + 1} batches`)
+    // How busy the seal and writer threads were over the write phase (the main thread is the rest).
+    const sealAfter = service.log.sealStats
+    const threads = {
+      sealBusyPct: round((100 * (sealAfter.threadBusyMs - sealBefore.threadBusyMs)) / (writeSeconds * 1000), 1),
+      writerBusyPct: round((100 * ((database.writer?.stats.busyMs ?? 0) - writerBefore.busyMs)) / (writeSeconds * 1000), 1),
+      sealedInline: sealAfter.inlineRecords - sealBefore.inlineRecords,
+    }
+    log(`  seal thread busy ${threads.sealBusyPct} % of the phase, writer thread ${threads.writerBusyPct} %, ${threads.sealedInline} records sealed inline`)
 
     // 2. Verification over HTTP, from a separate process.
     const sample = (await database.db.selectFrom('supervision_records').select('record_id').limit(4000).execute()).map((r) => r.record_id as Hex)
@@ -292,6 +302,7 @@ async function main(): Promise<void> {
         [
           ['records written, checked, encrypted, anchored', `${round(recordsPerSec)} records/s`, `${round(recordsPerSec / SEED.writesTps, 1)}× seed 002's ${SEED.writesTps} tps`],
           ['  submission -> on-chain commitment p50 / p99', `${round(p50)} / ${round(p99)} ms`, `${batches + 1} batches`],
+          ['  seal / writer thread busy', `${threads.sealBusyPct} / ${threads.writerBusyPct} %`, 'of the write phase (main thread: the rest)'],
           ['trace verifications over HTTP', `${round(verify.rps)} req/s`, `${round(verify.rps / SEED.traceTps, 1)}× seed 002's ${SEED.traceTps} tps`],
           ['  verification p50 / p99', `${round(verify.p50Ms)} / ${round(verify.p99Ms)} ms`, `GET /health baseline: ${round(health.rps)} req/s, p99 ${round(health.p99Ms)} ms`],
           ['trace time, ours (full Merkle verification), median', `${round(medianOurs * 1000)} µs`, ''],
@@ -307,6 +318,7 @@ async function main(): Promise<void> {
       recordsPerSec: round(recordsPerSec),
       commitP50Ms: round(p50),
       commitP99Ms: round(p99),
+      threads,
       verificationsPerSec: round(verify.rps),
       verifyP50Ms: round(verify.p50Ms),
       verifyP99Ms: round(verify.p99Ms),

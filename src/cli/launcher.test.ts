@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { Worker } from 'node:worker_threads'
+import { sealBatch, type SealedBatch, type SealRequest } from '../supervision/sealing/sealBatch.ts'
+import { tradeDrafts } from '../supervision/testing/fixtures.ts'
 
 const repo = join(import.meta.dirname, '..', '..')
 const scratch = mkdtempSync(join(tmpdir(), 'bourse-launcher-'))
@@ -60,4 +63,23 @@ test('the real bundle and the real sources give the same program', () => {
   const fromSources = help({ BOURSE_FROM_SOURCES: '1' })
   assert.match(fromSources, /Usage: bourse/)
   assert.equal(help({}), fromSources)
+})
+
+test("the bundle's seal thread (artifacts/cli/seal-thread.mjs) seals as the sources do", async () => {
+  const program = join(repo, 'artifacts', 'cli', 'seal-thread.mjs')
+  assert.ok(existsSync(program), 'npm run build writes the seal thread beside the bundle (Sealer.ts loads it from there)')
+  const { drafts } = tradeDrafts(0x5n, 3)
+  const request: SealRequest = { jobs: drafts.map((draft, seq) => ({ draft, keyIndex: 0, seq })), keys: [new Uint8Array(32).fill(7)], createdAt: 1_700_000_000_000, random: new Uint8Array(drafts.length * 56).fill(3) }
+  const worker = new Worker(program)
+  try {
+    const replies = new Promise<{ sealed: SealedBatch }>((resolve, reject) => {
+      worker.on('message', (m: { ready?: true; sealed?: SealedBatch }) => (m.ready ? worker.postMessage({ id: 1, request }) : resolve(m as { sealed: SealedBatch })))
+      worker.on('error', reject)
+    })
+    const { sealed } = await replies
+    const inline = sealBatch(request)
+    assert.deepEqual({ ...sealed, leaves: Buffer.from(sealed.leaves) }, { ...inline, leaves: Buffer.from(inline.leaves) })
+  } finally {
+    await worker.terminate()
+  }
 })

@@ -11,7 +11,7 @@ import { openReadConnection, SQLITE_CACHE_KIB, type ReadConnection } from './rea
 import pg from 'pg'
 import { DatabaseConnectionError, DatabaseLocationError, redactDatabaseUrl } from '../errors/db.ts'
 import { migrateToLatest } from './migrate.ts'
-import { SqliteWriterThread, type TransactionRunner } from './writerThread.ts'
+import { SqliteWriterThread } from './writerThread.ts'
 import { PostgresSchemaDialect } from './PostgresSchemaDialect.ts'
 import type { Database } from './schema.ts'
 
@@ -49,7 +49,7 @@ export interface BourseDatabase {
    * A writer thread with its own connection, for write-heavy paths that should not run on the
    * main thread (SQLite files only). See writerThread.ts.
    */
-  readonly writer?: (TransactionRunner & { close(): Promise<void> }) | undefined
+  readonly writer?: SqliteWriterThread | undefined
   /** Closes every connection. */
   close(): Promise<void>
 }

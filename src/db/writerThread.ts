@@ -72,6 +72,8 @@ export class SqliteWriterThread implements TransactionRunner {
   readonly #pending = new Map<number, Pending>()
   #nextId = 0
   #closed = false
+  /** Milliseconds the thread spent running committed transactions, and how many (a utilisation metric). */
+  readonly stats = { busyMs: 0, transactions: 0 }
 
   constructor(file: string) {
     this.#file = file
@@ -107,13 +109,15 @@ export class SqliteWriterThread implements TransactionRunner {
       execArgv: [], // plain CommonJS: none of the parent's loaders or flags
       workerData: { file: this.#file, betterSqlite3: createRequire(import.meta.url).resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: SQLITE_CACHE_KIB },
     })
-    worker.on('message', (m: { id: number; error?: { message: string; code?: string } }) => {
+    worker.on('message', (m: { id: number; busyMs?: number; error?: { message: string; code?: string } }) => {
       const p = this.#pending.get(m.id)
       if (!p) return
       this.#pending.delete(m.id)
       if (this.#pending.size === 0 && !this.#closed) worker.unref() // closing: held until it exits
-      if (m.error) p.reject(new WriterThreadError(m.error.message, m.error.code))
-      else p.resolve()
+      if (m.error) return p.reject(new WriterThreadError(m.error.message, m.error.code))
+      this.stats.busyMs += m.busyMs ?? 0
+      this.stats.transactions++
+      p.resolve()
     })
     const fail = (error: Error) => {
       if (this.#worker === worker) this.#worker = undefined // the next transaction starts a new thread

@@ -5,8 +5,8 @@
  * which knows where node_modules is).
  *
  * Messages, in order from one port: `{ id, statements: [sql, parameters][] }` runs the
- * statements in one BEGIN IMMEDIATE transaction (all or nothing) and answers `{ id }` or
- * `{ id, error: { message, code } }`; `{ close: true }` closes the connection and ends the
+ * statements in one BEGIN IMMEDIATE transaction (all or nothing) and answers `{ id, busyMs }` (the
+ * time it took) or `{ id, error: { message, code } }`; `{ close: true }` closes the connection and ends the
  * thread after every earlier message.
  *
  * The connection is configured as the node's main one (WAL, synchronous FULL: a transaction is
@@ -43,8 +43,9 @@ parentPort.on('message', (m) => {
     return
   }
   try {
+    const started = performance.now()
     runAll.immediate(m.statements)
-    parentPort.postMessage({ id: m.id })
+    parentPort.postMessage({ id: m.id, busyMs: performance.now() - started })
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: { message: String(e && e.message || e), code: e && e.code } })
   }

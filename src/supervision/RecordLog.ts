@@ -11,6 +11,7 @@
  * log where it stopped.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
 import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem'
 import { checkRecord, type TradeFacts } from './checks.ts'
 import { ChannelKeyWrapper, newKey } from './envelope.ts'
@@ -76,6 +77,7 @@ export interface RecordLogParameters {
   now?: () => number
   /** Seal on a thread of its own (default true; false: on the calling thread). */
   sealThread?: boolean
+  logger?: Pick<Logger, 'warn'> | undefined
   /** Called after a submission committed: the channels that grew. */
   onAppended?: (channels: ReadonlyMap<bigint, Growth>) => void
 }
@@ -120,7 +122,7 @@ export class RecordLog {
 
   constructor(p: RecordLogParameters) {
     this.#p = p
-    this.#sealer = new Sealer({ threaded: p.sealThread ?? true })
+    this.#sealer = new Sealer({ threaded: p.sealThread ?? true, logger: p.logger })
   }
 
   /**
@@ -138,6 +140,11 @@ export class RecordLog {
     const written = this.#writing.then(() => this.#write(staged, sealed))
     this.#writing = written.catch(() => undefined)
     return written
+  }
+
+  /** Where and how much was sealed (see {@link Sealer.stats}). */
+  get sealStats(): Sealer['stats'] {
+    return this.#sealer.stats
   }
 
   /** Starts the seal thread now rather than at the first submission (a node at start). */

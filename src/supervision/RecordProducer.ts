@@ -16,7 +16,7 @@ import { channelPlanOf, factsOf, loadTradeContext, type AssetSizeLookup, type Tr
 
 const CURSOR = 'producer_cursor'
 /** Pages staged, sealed or being written at once. */
-const PIPELINE = 3
+const PIPELINE = 2
 
 export interface RecordProducerParameters {
   db: Kysely<Database>

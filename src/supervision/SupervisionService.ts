@@ -69,6 +69,7 @@ export class SupervisionService {
       producerOrg: p.producer.org,
       publicKeyOf: (org) => this.publicKeyOf(org),
       onAppended: (grown) => this.anchorer.notify(grown),
+      logger: p.logger,
     })
     this.anchorer = new Anchorer({
       store: this.store,

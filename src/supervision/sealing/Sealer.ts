@@ -11,10 +11,11 @@
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { build } from 'esbuild'
+import type { Logger } from 'pino'
 import { sealBatch, type SealedBatch, type SealRequest } from './sealBatch.ts'
 
 interface Pending {
-  resolve(sealed: SealedBatch): void
+  resolve(sealed: SealedBatch, busyMs: number): void
   reject(error: Error): void
 }
 
@@ -55,10 +56,19 @@ export class Sealer {
   /** False when threads are not wanted, or one failed before it was ready (it would again). */
   #threaded: boolean
 
-  /** @param threaded false: always seal inline (no thread). */
-  constructor({ threaded = true }: { threaded?: boolean } = {}) {
+  readonly #logger: Pick<Logger, 'warn'> | undefined
+
+  /**
+   * @param threaded false: always seal inline (no thread).
+   * @param logger told when the thread cannot start or dies (sealing then runs inline, slower).
+   */
+  constructor({ threaded = true, logger }: { threaded?: boolean; logger?: Pick<Logger, 'warn'> | undefined } = {}) {
     this.#threaded = threaded
+    this.#logger = logger
   }
+
+  /** Batches and records sealed on the thread and inline, and the thread's busy milliseconds (a utilisation metric). */
+  readonly stats = { threadBatches: 0, threadRecords: 0, threadBusyMs: 0, inlineBatches: 0, inlineRecords: 0 }
 
   /** Whether batches go to the thread now (it has started and said it is ready). */
   get threadReady(): boolean {
@@ -75,14 +85,25 @@ export class Sealer {
     const worker = this.#worker
     if (!worker || !this.#ready) {
       try {
-        return Promise.resolve(sealBatch(request))
+        const sealed = sealBatch(request)
+        this.stats.inlineBatches++
+        this.stats.inlineRecords += request.jobs.length
+        return Promise.resolve(sealed)
       } catch (e) {
         return Promise.reject(e as Error)
       }
     }
     const id = this.#nextId++
     return new Promise<SealedBatch>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
+      this.#pending.set(id, {
+        resolve: (sealed, busyMs) => {
+          this.stats.threadBatches++
+          this.stats.threadRecords += request.jobs.length
+          this.stats.threadBusyMs += busyMs
+          resolve(sealed)
+        },
+        reject,
+      })
       if (this.#pending.size === 1) worker.ref()
       worker.postMessage({ id, request })
     })
@@ -105,8 +126,9 @@ export class Sealer {
     let p
     try {
       p = await program()
-    } catch {
+    } catch (err) {
       this.#threaded = false // no program: seal inline
+      this.#logger?.warn({ err }, 'supervision: the seal thread has no program; sealing on the main thread')
       return
     }
     if (this.#closed) return
@@ -115,7 +137,7 @@ export class Sealer {
 
   #spawn(p: { url: URL } | { source: string }): Worker {
     const worker = 'url' in p ? new Worker(p.url, { execArgv: [] }) : new Worker(p.source, { eval: true, execArgv: [] })
-    worker.on('message', (m: { ready?: true; id: number; sealed?: SealedBatch; error?: string }) => {
+    worker.on('message', (m: { ready?: true; id: number; sealed?: SealedBatch; busyMs?: number; error?: string }) => {
       if (m.ready) {
         this.#ready = this.#worker === worker
         return
@@ -125,9 +147,10 @@ export class Sealer {
       this.#pending.delete(m.id)
       if (this.#pending.size === 0) worker.unref()
       if (m.error !== undefined) p.reject(new SealThreadError(`seal thread: ${m.error}`))
-      else p.resolve(m.sealed!)
+      else p.resolve(m.sealed!, m.busyMs ?? 0)
     })
     const fail = (error: Error) => {
+      if (this.#worker === worker && !this.#closed) this.#logger?.warn({ err: error }, this.#ready ? 'supervision: the seal thread died; a new one starts with the next batch' : 'supervision: the seal thread cannot start; sealing on the main thread')
       if (this.#worker === worker && !this.#ready) this.#threaded = false // cannot start here: seal inline from now on
       if (this.#worker === worker) {
         this.#worker = undefined // the next batch starts a new thread (and is sealed inline meanwhile)
