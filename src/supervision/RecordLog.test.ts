@@ -18,6 +18,7 @@ import type { ChannelPlan } from './tradeContext.ts'
 import { tradeDrafts } from './testing/fixtures.ts'
 
 const producerOrg = '0x4444444444444444444444444444444444444444'
+const producerKey = secp256k1.utils.randomSecretKey()
 const plan: ChannelPlan = { kind: 'DePlSu', members: [{ org: '0x3333333333333333333333333333333333333333', role: 'demander' }, { org: producerOrg, role: 'platform' }] }
 
 let db: TestDatabase
@@ -33,12 +34,12 @@ function failingWriter(failing: Set<number>): TransactionRunner {
   return { run: (queries) => (failing.has(n++) ? Promise.reject(new Error('disk full (injected)')) : db.writer!.run(queries)) }
 }
 
-function logOn(store: SupervisionStore, grown: Map<bigint, number[]> = new Map()): RecordLog {
+function logOn(store: SupervisionStore, grown: Map<bigint, number[]> = new Map(), publicKeyOf: (org: string) => Promise<Uint8Array | undefined> = async () => undefined): RecordLog {
   return new RecordLog({
     store,
-    wrapper: new ChannelKeyWrapper(secp256k1.utils.randomSecretKey()),
+    wrapper: new ChannelKeyWrapper(producerKey), // one producer: a second log (another process) opens the first's keys
     producerOrg,
-    publicKeyOf: async () => undefined, // members without a published key: the producer keeps its own copy
+    publicKeyOf, // by default no member published a key: the producer keeps its own copy
     onAppended: (channels) => {
       for (const [id, g] of channels) grown.set(id, [...(grown.get(id) ?? []), g.from, g.to])
     },
@@ -121,6 +122,73 @@ test('a failed first write of a channel forgets its key: the retry creates the c
     const [key] = await store.channelKeys(0x300n)
     assert.ok(key && hexToBytes(key.wrappedKey).length > 32)
     await assertContiguous(0x300n, 3)
+  } finally {
+    await log.close()
+  }
+})
+
+test('a write that fails while the next submission is being staged voids that staging too: no position is lost', async () => {
+  // The first transaction's outcome is decided by the test; the next submission's staging
+  // waits (creating its channel) on a member's key lookup the test releases.
+  let failFirst!: (e: Error) => void
+  let n = 0
+  const writer: TransactionRunner = { run: (queries) => (n++ === 0 ? new Promise<void>((_, reject) => (failFirst = reject)) : db.writer!.run(queries)) }
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const gatedOrg = '0x5555555555555555555555555555555555555555' as const
+  const log = logOn(new SupervisionStore(db.db, db.reader, writer), new Map(), async (org) => {
+    if (org === gatedOrg) await gate
+    return undefined
+  })
+  try {
+    const first = submissionsOf(0x500n, 2)
+    const second = submissionsOf(0x501n, 2).map((s) => ({ ...s, plan: { ...plan, members: [...plan.members, { org: gatedOrg, role: 'provider' as const }] } }))
+    const a = log.submit(first)
+    const b = log.submit(second)
+    while (n === 0) await new Promise((r) => setImmediate(r)) // a is being written, b is staging (waiting at the gate)
+    failFirst(new Error('disk full (injected)'))
+    await assert.rejects(a, /disk full/)
+    release()
+    await assert.rejects(b, StaleSubmissionError)
+    // Both again: each channel's positions start at 0, nothing skipped.
+    const [again1, again2] = await Promise.all([log.submit(first), log.submit(second)])
+    assert.deepEqual([again1.accepted.map((r) => r.seq), again2.accepted.map((r) => r.seq)], [[0, 1, 2, 3], [0, 1, 2, 3]])
+    await assertContiguous(0x500n, 4)
+    await assertContiguous(0x501n, 4)
+  } finally {
+    await log.close()
+  }
+})
+
+test('the anchorer and a staging loading one channel at once share one load and one state: no position lost', async () => {
+  const first = logOn(new SupervisionStore(db.db, db.reader, db.writer))
+  await first.submit(submissionsOf(0x600n, 2)) // 4 records: access, match, service 0-1
+  await first.close()
+  // Another process: the channel is not cached. Its key lookup waits at a gate, so the
+  // anchorer's read of the leaves and the staging's load overlap.
+  let lookups = 0
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  class GatedStore extends SupervisionStore {
+    override async channelKeys(channelId: bigint) {
+      lookups++
+      await gate
+      return super.channelKeys(channelId)
+    }
+  }
+  const log = logOn(new GatedStore(db.db, db.reader, db.writer))
+  try {
+    const all = submissionsOf(0x600n, 8)
+    const staged = log.submit(all.slice(4, 8)) // services 2-5
+    const leaves = log.leaves(0x600n)
+    while (lookups === 0) await new Promise((r) => setImmediate(r))
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+    release()
+    assert.equal((await leaves).length, 4)
+    assert.deepEqual((await staged).accepted.map((r) => r.seq), [4, 5, 6, 7])
+    assert.equal(lookups, 1, 'one load for both')
+    assert.deepEqual((await log.submit(all.slice(8))).accepted.map((r) => r.seq), [8, 9])
+    await assertContiguous(0x600n, 10)
   } finally {
     await log.close()
   }

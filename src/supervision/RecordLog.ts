@@ -110,6 +110,8 @@ export class StaleSubmissionError extends Error {
 export class RecordLog {
   readonly #p: RecordLogParameters
   readonly #channels = new ChannelMap<ChannelState>()
+  /** Channels being loaded from the database. */
+  readonly #loading = new ChannelMap<Promise<ChannelState | undefined>>()
   /** Staging, one submission at a time (positions must not interleave). */
   #staging: Promise<unknown> = Promise.resolve()
   /** Writing, one submission at a time, in staging order. */
@@ -238,6 +240,10 @@ export class RecordLog {
       channel.size++
       channel.links.add(draft.link)
     }
+    // A write failed while this was staged: the cache was dropped meanwhile, and what this
+    // staging put back in it (channels loaded or moved on) assumed the failed records. Drop it
+    // again; the caller submits again from the database's state.
+    if (epoch !== this.#epoch) throw new StaleSubmissionError()
     const sources = [...seen]
     for (const source of sources) this.#inFlight.add(source)
     const random = randomBytes(jobs.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
@@ -283,6 +289,20 @@ export class RecordLog {
     this.#channels.clear()
   }
 
+  /** A logged channel's state from the database (its leaves, links and our copy of its key), cached; undefined if it has none. */
+  async #load(channelId: bigint): Promise<ChannelState | undefined> {
+    const keys = await this.#p.store.channelKeys(channelId)
+    const own = keys.find((k) => k.org.toLowerCase() === this.#p.producerOrg.toLowerCase())
+    if (!own) return undefined
+    const key = this.#p.wrapper.unwrap(hexToBytes(own.wrappedKey), channelId, own.org, hexToBytes(own.recipientKey))
+    if (!key) throw new Error(`supervision: the producer's copy of the key of channel 0x${channelId.toString(16)} does not open (another producer key?)`)
+    const leaves = await this.#p.store.channelLeaves(channelId)
+    const links = await this.#p.store.channelLinks(channelId)
+    const state: ChannelState = { size: leaves.length, links, key, leaves: leaves.map((l) => hexToBytes(l.leafHash)) }
+    this.#channels.set(channelId, state)
+    return state
+  }
+
   /**
    * The channel's state: cached, else loaded (its leaves, links and our wrapped copy of its
    * key), else — with a plan — created with a fresh key wrapped to every member that published
@@ -291,17 +311,15 @@ export class RecordLog {
   async #channel(channelId: bigint, plan: ChannelPlan | undefined, newKeys: ChannelKeyRow[]): Promise<ChannelState | undefined> {
     const cached = this.#channels.get(channelId)
     if (cached) return cached
-    const keys = await this.#p.store.channelKeys(channelId)
-    const own = keys.find((k) => k.org.toLowerCase() === this.#p.producerOrg.toLowerCase())
-    if (own) {
-      const key = this.#p.wrapper.unwrap(hexToBytes(own.wrappedKey), channelId, own.org, hexToBytes(own.recipientKey))
-      if (!key) throw new Error(`supervision: the producer's copy of the key of channel 0x${channelId.toString(16)} does not open (another producer key?)`)
-      const leaves = await this.#p.store.channelLeaves(channelId)
-      const links = await this.#p.store.channelLinks(channelId)
-      const state: ChannelState = { size: leaves.length, links, key, leaves: leaves.map((l) => hexToBytes(l.leafHash)) }
-      this.#channels.set(channelId, state)
-      return state
+    // One load per channel at a time: a staging and the anchorer asking for the same channel
+    // must share one state object, or one of them would move on a copy the other replaced.
+    let loading = this.#loading.get(channelId)
+    if (!loading) {
+      loading = this.#load(channelId).finally(() => this.#loading.delete(channelId))
+      this.#loading.set(channelId, loading)
     }
+    const loaded = await loading
+    if (loaded) return loaded
     if (!plan) return undefined
     const key = newKey()
     const producerKey = bytesToHex(this.#p.wrapper.publicKey)
