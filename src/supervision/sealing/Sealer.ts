@@ -1,7 +1,7 @@
 /**
  * Seals submissions on a thread of their own, so that on two cores the main thread's checks,
  * positions and anchoring overlap the AES-GCM, canonical JSON and SHA-256 of every record
- * (~35 µs of a record's ~130 on the main thread, src/supervision/README.md).
+ * (~30 µs of CPU per record, src/supervision/README.md).
  *
  * The thread starts on first use and seals nothing until it says it is ready; until then —
  * and if it dies — batches are sealed inline by the same {@link sealBatch}, so a caller never
@@ -22,8 +22,9 @@ interface Pending {
 /**
  * The thread's program. From the CLI bundle: its prebuilt entry beside the bundle (which
  * inlined this module). From the TypeScript sources: bundled here by esbuild (~0.2 s, once per
- * process) into plain code the thread evaluates — a thread does not inherit tsx's loader, and
- * registering it inside one leaves the process unable to exit while the thread starts.
+ * process, off the main thread) into plain code the thread evaluates — a thread does not inherit
+ * tsx's loader (bin/bourse.mjs registers it through the API), and registering tsx inside the
+ * thread took ~1 s of CPU at each start.
  */
 let sourceProgram: Promise<string> | undefined
 async function program(): Promise<{ url: URL } | { source: string }> {
