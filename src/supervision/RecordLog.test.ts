@@ -5,7 +5,7 @@
  * flight is a duplicate.
  */
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { after, afterEach, before, test } from 'node:test'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { hexToBytes } from 'viem'
 import { createTestDatabase, type TestDatabase } from '../db/testing/testDatabases.ts'
@@ -34,8 +34,12 @@ function failingWriter(failing: Set<number>): TransactionRunner {
   return { run: (queries) => (failing.has(n++) ? Promise.reject(new Error('disk full (injected)')) : db.writer!.run(queries)) }
 }
 
+/** Logs a test opened: their seal threads end after it. */
+const opened: RecordLog[] = []
+afterEach(() => Promise.all(opened.splice(0).map((log) => log.close())))
+
 function logOn(store: SupervisionStore, grown: Map<bigint, number[]> = new Map(), publicKeyOf: (org: string) => Promise<Uint8Array | undefined> = async () => undefined): RecordLog {
-  return new RecordLog({
+  const log = new RecordLog({
     store,
     wrapper: new ChannelKeyWrapper(producerKey), // one producer: a second log (another process) opens the first's keys
     producerOrg,
@@ -44,6 +48,8 @@ function logOn(store: SupervisionStore, grown: Map<bigint, number[]> = new Map()
       for (const [id, g] of channels) grown.set(id, [...(grown.get(id) ?? []), g.from, g.to])
     },
   })
+  opened.push(log)
+  return log
 }
 
 const submissionsOf = (channelId: bigint, services: number): Submission[] => {
@@ -64,67 +70,55 @@ test('submissions given without waiting are written in order, each channel with 
   const store = new SupervisionStore(db.db, db.reader, db.writer)
   const grown = new Map<bigint, number[]>()
   const log = logOn(store, grown)
-  try {
-    // Three channels, their records spread over five submissions in flight at once.
-    const all = [...submissionsOf(0x100n, 30), ...submissionsOf(0x101n, 30), ...submissionsOf(0x102n, 30)]
-    const order = all.map((s, i) => ({ s, k: (i * 7919) % all.length })).sort((a, b) => a.k - b.k).map((x) => x.s)
-    // Keep each channel's own order (access before match before services) in the shuffled list.
-    const byChannel = new Map<bigint, Submission[]>()
-    for (const s of all) byChannel.set(s.draft.channelId, [...(byChannel.get(s.draft.channelId) ?? []), s])
-    const shuffled = order.map((s) => byChannel.get(s.draft.channelId)!.shift()!)
-    const results = await Promise.all([0, 1, 2, 3, 4].map((i) => log.submit(shuffled.slice(i * 20, (i + 1) * 20))))
-    assert.equal(results.reduce((n, r) => n + r.accepted.length, 0), all.length)
-    assert.deepEqual(results.flatMap((r) => r.rejected), [])
-    for (const id of [0x100n, 0x101n, 0x102n]) {
-      await assertContiguous(id, 32)
-      // The anchorer heard of every growth once, in order, each continuing the last.
-      const g = grown.get(id)!
-      for (let i = 2; i < g.length; i += 2) assert.equal(g[i], g[i - 1], `channel ${id}: growth continues`)
-      assert.deepEqual([g[0], g[g.length - 1]], [0, 32])
-      // The log's cached leaves are the stored ones.
-      assert.deepEqual((await log.leaves(id)).map((l) => `0x${Buffer.from(l).toString('hex')}`), (await store.channelLeaves(id)).map((l) => l.leafHash))
-    }
-  } finally {
-    await log.close()
+  // Three channels, their records spread over five submissions in flight at once.
+  const all = [...submissionsOf(0x100n, 30), ...submissionsOf(0x101n, 30), ...submissionsOf(0x102n, 30)]
+  const order = all.map((s, i) => ({ s, k: (i * 7919) % all.length })).sort((a, b) => a.k - b.k).map((x) => x.s)
+  // Keep each channel's own order (access before match before services) in the shuffled list.
+  const byChannel = new Map<bigint, Submission[]>()
+  for (const s of all) byChannel.set(s.draft.channelId, [...(byChannel.get(s.draft.channelId) ?? []), s])
+  const shuffled = order.map((s) => byChannel.get(s.draft.channelId)!.shift()!)
+  const results = await Promise.all([0, 1, 2, 3, 4].map((i) => log.submit(shuffled.slice(i * 20, (i + 1) * 20))))
+  assert.equal(results.reduce((n, r) => n + r.accepted.length, 0), all.length)
+  assert.deepEqual(results.flatMap((r) => r.rejected), [])
+  for (const id of [0x100n, 0x101n, 0x102n]) {
+    await assertContiguous(id, 32)
+    // The anchorer heard of every growth once, in order, each continuing the last.
+    const g = grown.get(id)!
+    for (let i = 2; i < g.length; i += 2) assert.equal(g[i], g[i - 1], `channel ${id}: growth continues`)
+    assert.deepEqual([g[0], g[g.length - 1]], [0, 32])
+    // The log's cached leaves are the stored ones.
+    assert.deepEqual((await log.leaves(id)).map((l) => `0x${Buffer.from(l).toString('hex')}`), (await store.channelLeaves(id)).map((l) => l.leafHash))
   }
 })
 
 test('a failed write voids the submissions staged on top of it; the log then continues from the database with no gap', async () => {
   const store = new SupervisionStore(db.db, db.reader, failingWriter(new Set([1])))
   const log = logOn(store)
-  try {
-    const subs = submissionsOf(0x200n, 8) // 10 records
-    const first = log.submit(subs.slice(0, 4))
-    const second = log.submit(subs.slice(4, 7))
-    const third = log.submit(subs.slice(7))
-    assert.equal((await first).accepted.length, 4)
-    await assert.rejects(second, /disk full \(injected\)/)
-    await assert.rejects(third, StaleSubmissionError)
-    await assertContiguous(0x200n, 4)
-    // Submitted again (the producer's retry): positions continue at 4, nothing is a duplicate.
-    const again = await log.submit(subs.slice(4))
-    assert.deepEqual([again.accepted.map((a) => a.seq), again.duplicates], [[4, 5, 6, 7, 8, 9], 0])
-    await assertContiguous(0x200n, 10)
-    assert.equal((await log.leaves(0x200n)).length, 10)
-  } finally {
-    await log.close()
-  }
+  const subs = submissionsOf(0x200n, 8) // 10 records
+  const first = log.submit(subs.slice(0, 4))
+  const second = log.submit(subs.slice(4, 7))
+  const third = log.submit(subs.slice(7))
+  assert.equal((await first).accepted.length, 4)
+  await assert.rejects(second, /disk full \(injected\)/)
+  await assert.rejects(third, StaleSubmissionError)
+  await assertContiguous(0x200n, 4)
+  // Submitted again (the producer's retry): positions continue at 4, nothing is a duplicate.
+  const again = await log.submit(subs.slice(4))
+  assert.deepEqual([again.accepted.map((a) => a.seq), again.duplicates], [[4, 5, 6, 7, 8, 9], 0])
+  await assertContiguous(0x200n, 10)
+  assert.equal((await log.leaves(0x200n)).length, 10)
 })
 
 test('a failed first write of a channel forgets its key: the retry creates the channel afresh', async () => {
   const store = new SupervisionStore(db.db, db.reader, failingWriter(new Set([0])))
   const log = logOn(store)
-  try {
-    const subs = submissionsOf(0x300n, 1)
-    await assert.rejects(log.submit(subs), /disk full/)
-    assert.deepEqual(await store.channelKeys(0x300n), [])
-    assert.equal((await log.submit(subs)).accepted.length, 3)
-    const [key] = await store.channelKeys(0x300n)
-    assert.ok(key && hexToBytes(key.wrappedKey).length > 32)
-    await assertContiguous(0x300n, 3)
-  } finally {
-    await log.close()
-  }
+  const subs = submissionsOf(0x300n, 1)
+  await assert.rejects(log.submit(subs), /disk full/)
+  assert.deepEqual(await store.channelKeys(0x300n), [])
+  assert.equal((await log.submit(subs)).accepted.length, 3)
+  const [key] = await store.channelKeys(0x300n)
+  assert.ok(key && hexToBytes(key.wrappedKey).length > 32)
+  await assertContiguous(0x300n, 3)
 })
 
 test('a write that fails while the next submission is being staged voids that staging too: no position is lost', async () => {
@@ -140,30 +134,25 @@ test('a write that fails while the next submission is being staged voids that st
     if (org === gatedOrg) await gate
     return undefined
   })
-  try {
-    const first = submissionsOf(0x500n, 2)
-    const second = submissionsOf(0x501n, 2).map((s) => ({ ...s, plan: { ...plan, members: [...plan.members, { org: gatedOrg, role: 'provider' as const }] } }))
-    const a = log.submit(first)
-    const b = log.submit(second)
-    while (n === 0) await new Promise((r) => setImmediate(r)) // a is being written, b is staging (waiting at the gate)
-    failFirst(new Error('disk full (injected)'))
-    await assert.rejects(a, /disk full/)
-    release()
-    await assert.rejects(b, StaleSubmissionError)
-    // Both again: each channel's positions start at 0, nothing skipped.
-    const [again1, again2] = await Promise.all([log.submit(first), log.submit(second)])
-    assert.deepEqual([again1.accepted.map((r) => r.seq), again2.accepted.map((r) => r.seq)], [[0, 1, 2, 3], [0, 1, 2, 3]])
-    await assertContiguous(0x500n, 4)
-    await assertContiguous(0x501n, 4)
-  } finally {
-    await log.close()
-  }
+  const first = submissionsOf(0x500n, 2)
+  const second = submissionsOf(0x501n, 2).map((s) => ({ ...s, plan: { ...plan, members: [...plan.members, { org: gatedOrg, role: 'provider' as const }] } }))
+  const a = log.submit(first)
+  const b = log.submit(second)
+  while (n === 0) await new Promise((r) => setImmediate(r)) // a is being written, b is staging (waiting at the gate)
+  failFirst(new Error('disk full (injected)'))
+  await assert.rejects(a, /disk full/)
+  release()
+  await assert.rejects(b, StaleSubmissionError)
+  // Both again: each channel's positions start at 0, nothing skipped.
+  const [again1, again2] = await Promise.all([log.submit(first), log.submit(second)])
+  assert.deepEqual([again1.accepted.map((r) => r.seq), again2.accepted.map((r) => r.seq)], [[0, 1, 2, 3], [0, 1, 2, 3]])
+  await assertContiguous(0x500n, 4)
+  await assertContiguous(0x501n, 4)
 })
 
 test('the anchorer and a staging loading one channel at once share one load and one state: no position lost', async () => {
   const first = logOn(new SupervisionStore(db.db, db.reader, db.writer))
   await first.submit(submissionsOf(0x600n, 2)) // 4 records: access, match, service 0-1
-  await first.close()
   // Another process: the channel is not cached. Its key lookup waits at a gate, so the
   // anchorer's read of the leaves and the staging's load overlap.
   let lookups = 0
@@ -177,31 +166,23 @@ test('the anchorer and a staging loading one channel at once share one load and 
     }
   }
   const log = logOn(new GatedStore(db.db, db.reader, db.writer))
-  try {
-    const all = submissionsOf(0x600n, 8)
-    const staged = log.submit(all.slice(4, 8)) // services 2-5
-    const leaves = log.leaves(0x600n)
-    while (lookups === 0) await new Promise((r) => setImmediate(r))
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
-    release()
-    assert.equal((await leaves).length, 4)
-    assert.deepEqual((await staged).accepted.map((r) => r.seq), [4, 5, 6, 7])
-    assert.equal(lookups, 1, 'one load for both')
-    assert.deepEqual((await log.submit(all.slice(8))).accepted.map((r) => r.seq), [8, 9])
-    await assertContiguous(0x600n, 10)
-  } finally {
-    await log.close()
-  }
+  const all = submissionsOf(0x600n, 8)
+  const staged = log.submit(all.slice(4, 8)) // services 2-5
+  const leaves = log.leaves(0x600n)
+  while (lookups === 0) await new Promise((r) => setImmediate(r))
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+  release()
+  assert.equal((await leaves).length, 4)
+  assert.deepEqual((await staged).accepted.map((r) => r.seq), [4, 5, 6, 7])
+  assert.equal(lookups, 1, 'one load for both')
+  assert.deepEqual((await log.submit(all.slice(8))).accepted.map((r) => r.seq), [8, 9])
+  await assertContiguous(0x600n, 10)
 })
 
 test('a source staged and not yet written is a duplicate in the next submission', async () => {
   const log = logOn(new SupervisionStore(db.db, db.reader, db.writer))
-  try {
-    const subs = submissionsOf(0x400n, 2)
-    const [a, b] = await Promise.all([log.submit(subs), log.submit(subs)])
-    assert.deepEqual([a.accepted.length, a.duplicates, b.accepted.length, b.duplicates], [4, 0, 0, 4])
-    await assertContiguous(0x400n, 4)
-  } finally {
-    await log.close()
-  }
+  const subs = submissionsOf(0x400n, 2)
+  const [a, b] = await Promise.all([log.submit(subs), log.submit(subs)])
+  assert.deepEqual([a.accepted.length, a.duplicates, b.accepted.length, b.duplicates], [4, 0, 0, 4])
+  await assertContiguous(0x400n, 4)
 })

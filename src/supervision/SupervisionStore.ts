@@ -2,7 +2,7 @@
  * The supervision tables (src/db migration 0002): the only code that reads or writes them.
  * Rows are converted to typed values here; callers never see SQL or column names.
  */
-import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely'
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
 import { bytesToHex, type Hex } from 'viem'
 import type { ReadConnection } from '../db/readConnection.ts'
 import { kyselyRunner, type TransactionRunner } from '../db/writerThread.ts'
@@ -109,8 +109,6 @@ export type NewProofRow = Omit<ProofRow, 'proof'> & { path: readonly Uint8Array[
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound variables. */
 const CHUNK = 500
-
-type Db = Kysely<Database> | Transaction<Database>
 
 export const recordFromRow = (r: Database['supervision_records']): StoredRecord => ({
   recordId: r.record_id as Hex,
@@ -239,8 +237,8 @@ export class SupervisionStore {
     ])
   }
 
-  async channelLeaves(channelId: bigint, db: Db = this.db): Promise<{ index: number; recordId: Hex; leafHash: Hex }[]> {
-    const rows = await db.selectFrom('supervision_leaves').select(['leaf_index', 'record_id', 'leaf_hash']).where('channel_id', '=', channelIdText(channelId)).orderBy('leaf_index').execute()
+  async channelLeaves(channelId: bigint): Promise<{ index: number; recordId: Hex; leafHash: Hex }[]> {
+    const rows = await this.db.selectFrom('supervision_leaves').select(['leaf_index', 'record_id', 'leaf_hash']).where('channel_id', '=', channelIdText(channelId)).orderBy('leaf_index').execute()
     return rows.map((r) => ({ index: Number(r.leaf_index), recordId: r.record_id as Hex, leafHash: r.leaf_hash as Hex }))
   }
 

@@ -54,6 +54,8 @@ export class Sealer {
   readonly #pending = new Map<number, Pending>()
   #nextId = 0
   #closed = false
+  /** Set by close while batches are out: called once the last is answered (or the thread failed). */
+  #drained: (() => void) | undefined
   /** False when threads are not wanted, or one failed before it was ready (it would again). */
   #threaded: boolean
 
@@ -118,7 +120,7 @@ export class Sealer {
     this.#worker = undefined
     this.#ready = false
     if (!worker) return
-    while (this.#pending.size) await new Promise<void>((r) => setImmediate(r))
+    if (this.#pending.size) await new Promise<void>((resolve) => (this.#drained = resolve))
     await worker.terminate()
   }
 
@@ -146,7 +148,10 @@ export class Sealer {
       const p = this.#pending.get(m.id)
       if (!p) return
       this.#pending.delete(m.id)
-      if (this.#pending.size === 0) worker.unref()
+      if (this.#pending.size === 0) {
+        worker.unref()
+        this.#drained?.()
+      }
       if (m.error !== undefined) p.reject(new SealThreadError(`seal thread: ${m.error}`))
       else p.resolve(m.sealed!, m.busyMs ?? 0)
     })
@@ -160,6 +165,7 @@ export class Sealer {
       }
       for (const p of this.#pending.values()) p.reject(error)
       this.#pending.clear()
+      this.#drained?.()
     }
     worker.on('error', (e) => fail(new SealThreadError(`seal thread: ${e.message}`)))
     worker.on('exit', (code) => fail(new SealThreadError(`seal thread exited (${code})`)))
