@@ -1,10 +1,11 @@
 /**
- * The SQLite writer thread: transactions commit in order, all or nothing, visible to the main
+ * The SQLite writer thread: transactions commit in order (urgent ones ahead of those queued), all or nothing, visible to the main
  * connection once answered; the main connection's transactions (read, then write) never fail
  * for the thread's commits in between; close waits for what was given.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { sql } from 'kysely'
 import { createTestDatabase, type TestDatabase } from './testing/testDatabases.ts'
 import { kyselyRunner, WriterThreadError } from './writerThread.ts'
 
@@ -29,6 +30,21 @@ test('transactions commit in the order given, each all or nothing, with the SQLi
   assert.ok(failure instanceof WriterThreadError)
   assert.equal(failure.code, 'SQLITE_CONSTRAINT_PRIMARYKEY')
   assert.deepEqual(await state(), { a: '1', b: '1', d: '1' })
+})
+
+test('an urgent transaction goes ahead of the queued ones (not of the one running); queued ones keep their order', async () => {
+  const writer = db.writer!
+  // Each row records how many of its kind were committed before it: its commit position.
+  const ordered = (name: string) => sql`insert into supervision_state (name, value) values (${name}, (select count(*) from supervision_state where name like 'order-%'))`.compile(db.db)
+  await Promise.all([
+    writer.run([ordered('order-1')]),
+    writer.run([ordered('order-2')]),
+    writer.run([ordered('order-3')]),
+    writer.run([ordered('order-urgent')], { urgent: true }),
+    writer.run([ordered('order-urgent-2')], { urgent: true }),
+  ])
+  const s = await state()
+  assert.deepEqual([s['order-1'], s['order-urgent'], s['order-urgent-2'], s['order-2'], s['order-3']].map(Number), [0, 1, 2, 3, 4])
 })
 
 test('the main connection reads then writes in its transactions while the thread commits: no SQLITE_BUSY', async () => {

@@ -21,9 +21,19 @@ import type { Database } from './schema.ts'
 import { SQLITE_CACHE_KIB } from './readConnection.ts'
 import { WRITER_SOURCE } from './writerThreadSource.ts'
 
+export interface RunOptions {
+  /**
+   * Commit ahead of transactions queued and not started yet (default false: in the order
+   * given). Only for a transaction that depends on none of them — the supervision anchorer's
+   * batch rows, which reference records already committed — so that a short, latency-bound
+   * transaction does not wait behind long bulk inserts.
+   */
+  urgent?: boolean
+}
+
 export interface TransactionRunner {
   /** Runs the queries in one transaction; resolves once it is committed (durably). */
-  run(queries: readonly CompiledQuery[]): Promise<void>
+  run(queries: readonly CompiledQuery[], options?: RunOptions): Promise<void>
 }
 
 /** Runs transactions on a Kysely connection (PostgreSQL, `:memory:`, or no thread wanted). */
@@ -54,6 +64,10 @@ interface Pending {
   reject(error: Error): void
 }
 
+interface Queued extends Pending {
+  statements: [string, readonly unknown[]][]
+}
+
 /** How long the thread waits for the main connection's write lock before failing a transaction. */
 const BUSY_TIMEOUT_MS = 30_000
 
@@ -69,9 +83,15 @@ const BUSY_TIMEOUT_MS = 30_000
 export class SqliteWriterThread implements TransactionRunner {
   readonly #file: string
   #worker: Worker | undefined
+  /** The transaction the thread is running (at most one). */
   readonly #pending = new Map<number, Pending>()
+  /** Transactions waiting for the thread: urgent ones go first. */
+  readonly #queue: Queued[] = []
+  readonly #urgent: Queued[] = []
   #nextId = 0
   #closed = false
+  /** Set by close while transactions are running or queued: called once none is left. */
+  #drained: (() => void) | undefined
   /** Milliseconds the thread spent running committed transactions, and how many (a utilisation metric). */
   readonly stats = { busyMs: 0, transactions: 0 }
 
@@ -79,28 +99,53 @@ export class SqliteWriterThread implements TransactionRunner {
     this.#file = file
   }
 
-  run(queries: readonly CompiledQuery[]): Promise<void> {
+  run(queries: readonly CompiledQuery[], { urgent = false }: RunOptions = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new WriterThreadError('closed', undefined))
     if (queries.length === 0) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      ;(urgent ? this.#urgent : this.#queue).push({ resolve, reject, statements: queries.map((q) => [q.sql, q.parameters]) })
+      this.#send()
+    })
+  }
+
+  /**
+   * Hands the thread its next transaction, urgent ones first. One at a time: a transaction
+   * posted to the thread cannot be overtaken, so the queue stays here, where an urgent one can
+   * still go first (the thread waits one answer's round trip between two transactions).
+   */
+  #send(): void {
+    if (this.#pending.size > 0) return
+    const next = this.#urgent.shift() ?? this.#queue.shift()
+    if (!next) return
     const worker = (this.#worker ??= this.#spawn())
     const id = this.#nextId++
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
-      if (this.#pending.size === 1) worker.ref()
-      worker.postMessage({ id, statements: queries.map((q) => [q.sql, q.parameters]) })
-    })
+    this.#pending.set(id, next)
+    worker.ref()
+    worker.postMessage({ id, statements: next.statements })
   }
 
   /** Waits for every transaction already given, then closes the thread's connection. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    if (this.#busy) await new Promise<void>((resolve) => (this.#drained = resolve))
     const worker = this.#worker
     if (!worker) return
     worker.ref()
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
     worker.postMessage({ close: true })
     await exited
+  }
+
+  get #busy(): boolean {
+    return this.#pending.size + this.#queue.length + this.#urgent.length > 0
+  }
+
+  /** After an answer or a failure: tells a waiting close when nothing is left. */
+  #checkDrained(): void {
+    if (this.#busy || !this.#drained) return
+    this.#drained()
+    this.#drained = undefined
   }
 
   #spawn(): Worker {
@@ -113,16 +158,23 @@ export class SqliteWriterThread implements TransactionRunner {
       const p = this.#pending.get(m.id)
       if (!p) return
       this.#pending.delete(m.id)
+      if (m.error) p.reject(new WriterThreadError(m.error.message, m.error.code))
+      else {
+        this.stats.busyMs += m.busyMs ?? 0
+        this.stats.transactions++
+        p.resolve()
+      }
+      this.#send()
       if (this.#pending.size === 0 && !this.#closed) worker.unref() // closing: held until it exits
-      if (m.error) return p.reject(new WriterThreadError(m.error.message, m.error.code))
-      this.stats.busyMs += m.busyMs ?? 0
-      this.stats.transactions++
-      p.resolve()
+      this.#checkDrained()
     })
     const fail = (error: Error) => {
       if (this.#worker === worker) this.#worker = undefined // the next transaction starts a new thread
       for (const p of this.#pending.values()) p.reject(error)
       this.#pending.clear()
+      if (!this.#closed) this.#send() // the queued ones go to a new thread
+      else for (const q of this.#queue.splice(0).concat(this.#urgent.splice(0))) q.reject(error)
+      this.#checkDrained()
     }
     worker.on('error', (e) => fail(new WriterThreadError(e.message, undefined)))
     worker.on('exit', (code) => fail(new WriterThreadError(`exited (${code})`, undefined)))

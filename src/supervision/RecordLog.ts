@@ -20,7 +20,7 @@ import { recordIdOf, SEAL_RANDOM_BYTES, type StoredRecord } from './record.ts'
 import { sealedRecord, type SealedBatch, type SealJob, type SealRequest } from './sealing/sealBatch.ts'
 import { Sealer } from './sealing/Sealer.ts'
 import type { ChannelKeyRow, RejectionRow, SupervisionStore } from './SupervisionStore.ts'
-import type { ChannelPlan } from './tradeContext.ts'
+import { channelIdText, type ChannelPlan } from './tradeContext.ts'
 import type { Growth } from './Anchorer.ts'
 import { ChannelMap, ChannelSet } from './ChannelMap.ts'
 
@@ -187,6 +187,7 @@ export class RecordLog {
     const epoch = this.#epoch
     const createdAt = (this.#p.now ?? Date.now)()
     const known = await this.#p.store.knownSources(items.map((i) => i.draft))
+    const absent = await this.#absentChannels(items)
     const seen = new Set<string>()
     const jobs: SealJob[] = []
     const keys: Uint8Array[] = []
@@ -211,7 +212,7 @@ export class RecordLog {
       }
       seen.add(draft.source)
       // A cached channel without a promise per record (the common case: every record after a channel's first).
-      const channel = facts ? (this.#channels.get(draft.channelId) ?? (await this.#channel(draft.channelId, plan, channelKeys))) : undefined
+      const channel = facts ? (this.#channels.get(draft.channelId) ?? (await this.#channel(draft.channelId, plan, channelKeys, absent))) : undefined
       const verdict = checkRecord(draft, channel ? facts : undefined, channel?.links ?? new Set())
       if (!verdict.ok || !channel) {
         const failure = verdict.ok ? { rule: 'channel', field: 'channelId', reason: 'the channel has no members to encrypt for' } : verdict
@@ -308,9 +309,10 @@ export class RecordLog {
    * key), else — with a plan — created with a fresh key wrapped to every member that published
    * an encryption key (the producer always keeps its own copy). New key rows go to `newKeys`.
    */
-  async #channel(channelId: bigint, plan: ChannelPlan | undefined, newKeys: ChannelKeyRow[]): Promise<ChannelState | undefined> {
+  async #channel(channelId: bigint, plan: ChannelPlan | undefined, newKeys: ChannelKeyRow[], absent?: ReadonlySet<string>): Promise<ChannelState | undefined> {
     const cached = this.#channels.get(channelId)
     if (cached) return cached
+    if (absent?.has(channelIdText(channelId))) return plan ? this.#create(channelId, plan, newKeys) : undefined
     // One load per channel at a time: a staging and the anchorer asking for the same channel
     // must share one state object, or one of them would move on a copy the other replaced.
     let loading = this.#loading.get(channelId)
@@ -320,7 +322,24 @@ export class RecordLog {
     }
     const loaded = await loading
     if (loaded) return loaded
-    if (!plan) return undefined
+    return plan ? this.#create(channelId, plan, newKeys) : undefined
+  }
+
+  /**
+   * The channels of a submission that are neither cached nor being loaded and have no key rows
+   * in the database (their first records are in it): one query for all of them, rather than a
+   * load attempt each (a submission may open hundreds of channels).
+   */
+  async #absentChannels(items: readonly Submission[]): Promise<ReadonlySet<string>> {
+    const unknown = new ChannelSet()
+    for (const { draft, facts } of items) if (facts && !this.#channels.has(draft.channelId) && !this.#loading.has(draft.channelId)) unknown.add(draft.channelId)
+    if (unknown.size === 0) return new Set()
+    const present = await this.#p.store.channelsWithKeys([...unknown])
+    return new Set([...unknown].map(channelIdText).filter((id) => !present.has(id)))
+  }
+
+  /** A new channel: a fresh key wrapped to every member that published an encryption key (the producer always keeps its own copy). */
+  async #create(channelId: bigint, plan: ChannelPlan, newKeys: ChannelKeyRow[]): Promise<ChannelState> {
     const key = newKey()
     const producerKey = bytesToHex(this.#p.wrapper.publicKey)
     const members = plan.members.some((m) => m.org.toLowerCase() === this.#p.producerOrg.toLowerCase()) ? plan.members : [...plan.members, { org: this.#p.producerOrg, role: 'platform' as const }]

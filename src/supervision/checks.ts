@@ -13,6 +13,7 @@
  * - `trade-consistency`: a field disagrees with the trade or listing as the chain has them.
  */
 import type { z } from 'zod'
+import { fieldsValid } from './compiledSchemas.ts'
 import { linkSchemas, type Link, type RecordDraft } from './links.ts'
 
 /** What the chain (via the indexer) says about the trade a record describes. */
@@ -55,7 +56,10 @@ export function checkRecord(draft: RecordDraft, facts: TradeFacts | undefined, l
   const schemas = linkSchemas[draft.link as Link]
   if (!schemas) return { ok: false, rule: 'allowed-values', field: 'link', reason: `unknown link "${String(draft.link)}"` }
   for (const part of ['public', 'private'] as const) {
-    const parsed = schemas[part].safeParse(part === 'public' ? draft.publicFields : draft.privateFields)
+    const fields = part === 'public' ? draft.publicFields : draft.privateFields
+    // The compiled validator accepts or not; zod, the schemas' definition, names what is wrong.
+    if (fieldsValid(draft.link, part, fields)) continue
+    const parsed = schemas[part].safeParse(fields)
     if (!parsed.success) return schemaFailure(part, parsed.error)
   }
   if (!facts || facts.channelId !== draft.channelId) return { ok: false, rule: 'channel', field: 'channelId', reason: `no trade 0x${draft.channelId.toString(16)} is known on chain` }
