@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem'
 import { checkRecord, type TradeFacts } from './checks.ts'
+import { compileValidators } from './compiledSchemas.ts'
 import { ChannelKeyWrapper, newKey } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
 import { recordIdOf, SEAL_RANDOM_BYTES, type StoredRecord } from './record.ts'
@@ -149,9 +150,10 @@ export class RecordLog {
     return this.#sealer.stats
   }
 
-  /** Starts the seal thread now rather than at the first submission (a node at start). */
+  /** Starts the seal thread and compiles the checks' validators now rather than at the first submission (a node at start). */
   warm(): void {
     this.#sealer.warm()
+    compileValidators()
   }
 
   /** Ends the seal thread (after the batches it was given). */

@@ -32,6 +32,11 @@ function compileAll(): Record<Link, Record<FieldPart, ValidateFunction>> {
   return out
 }
 
+/** Compiles the validators now (~0.1 s) rather than at the first check. */
+export function compileValidators(): void {
+  compiled ??= compileAll()
+}
+
 /** Whether `fields` is a valid `part` of a `link` record (compiled on first use). */
 export function fieldsValid(link: Link, part: FieldPart, fields: unknown): boolean {
   compiled ??= compileAll()

@@ -24,13 +24,25 @@ const IV_LENGTH = 12
 const TAG_LENGTH = 16
 const PAIR_INFO = utf8ToBytes('databourse/supervision/v1/channel-key')
 
-/** AES-256-GCM seal: iv || ciphertext || tag (`iv`: 12 random bytes, default fresh). */
-export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = randomBytes(IV_LENGTH)): Uint8Array {
+/** AES-256-GCM encryption: the ciphertext and its tag (GCM holds no bytes back at `final`). */
+function encrypt(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): { body: Buffer; tag: Buffer } {
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH })
   cipher.setAAD(aad)
   const body = cipher.update(plaintext)
-  const final = cipher.final()
-  return new Uint8Array(Buffer.concat([iv, body, final, cipher.getAuthTag()]))
+  cipher.final()
+  return { body, tag: cipher.getAuthTag() }
+}
+
+/** AES-256-GCM seal: iv || ciphertext || tag (`iv`: 12 random bytes, default fresh). */
+export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = randomBytes(IV_LENGTH)): Uint8Array {
+  const { body, tag } = encrypt(key, plaintext, aad, iv)
+  return new Uint8Array(Buffer.concat([iv, body, tag]))
+}
+
+/** {@link seal}'s output as 0x hex, as records store it (encoded once, no intermediate copies: this runs twice per record written). */
+export function sealToHex(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): `0x${string}` {
+  const { body, tag } = encrypt(key, plaintext, aad, iv)
+  return `0x${Buffer.from(iv.buffer, iv.byteOffset, iv.length).toString('hex')}${body.toString('hex')}${tag.toString('hex')}`
 }
 
 /** Opens {@link seal}'s output; `undefined` when anything was modified or the key is wrong. */

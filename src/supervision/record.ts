@@ -9,7 +9,7 @@
 import { hash, randomBytes } from 'node:crypto'
 import { hexToBytes, type Hex } from 'viem'
 import { canonicalJson, type CanonicalValue } from '../identity/canonicalJson.ts'
-import { open, seal } from './envelope.ts'
+import { open, sealToHex } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
 
 /** The off-chain copy of a record (a `supervision_records` row, typed). */
@@ -72,8 +72,8 @@ export function sealRecord(draft: RecordDraft, channelKey: Uint8Array, seq: numb
   const recordId = recordIdOf(draft.channelId, draft.source)
   const aad = Buffer.from(recordId.slice(2), 'hex')
   const recordKey = random.subarray(0, 32)
-  const privateCiphertext = seal(recordKey, Buffer.from(canonicalJson(draft.privateFields as CanonicalValue)), aad, random.subarray(32, 44))
-  const wrappedRecordKey = seal(channelKey, recordKey, aad, random.subarray(44, 56))
+  const privateCiphertext = sealToHex(recordKey, Buffer.from(canonicalJson(draft.privateFields as CanonicalValue)), aad, random.subarray(32, 44))
+  const wrappedRecordKey = sealToHex(channelKey, recordKey, aad, random.subarray(44, 56))
   recordKey.fill(0)
   return {
     recordId,
@@ -81,8 +81,8 @@ export function sealRecord(draft: RecordDraft, channelKey: Uint8Array, seq: numb
     seq,
     link: draft.link,
     publicFields: canonicalJson(draft.publicFields as CanonicalValue),
-    privateCiphertext: `0x${Buffer.from(privateCiphertext.buffer, privateCiphertext.byteOffset, privateCiphertext.length).toString('hex')}`,
-    wrappedRecordKey: `0x${Buffer.from(wrappedRecordKey.buffer, wrappedRecordKey.byteOffset, wrappedRecordKey.length).toString('hex')}`,
+    privateCiphertext,
+    wrappedRecordKey,
     source: draft.source,
     createdAt,
   }
