@@ -195,7 +195,6 @@ export class ChunkWorkerPool {
   #spawn(index: number): Worker_ {
     // execArgv: [] — the worker is plain CommonJS and needs none of the parent's loaders or flags.
     const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })
-    worker.unref()
     const w: Worker_ = { worker, alive: true, pending: new Map() }
     const fail = (error: Error) => {
       w.alive = false
@@ -213,6 +212,7 @@ export class ChunkWorkerPool {
     })
     worker.on('error', fail)
     worker.on('exit', (code) => fail(new Error(`chunk worker exited (${code})`)))
+    worker.unref() // after the listeners: adding a 'message' listener references the worker again
     return w
   }
 }

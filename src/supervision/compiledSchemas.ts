@@ -11,7 +11,8 @@
  * included: both count string lengths in code points). Ajv's patterns are compiled without
  * the `u` flag, as zod's RegExps are.
  */
-import { Ajv, type ValidateFunction } from 'ajv'
+import { createRequire } from 'node:module'
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv'
 import { z } from 'zod'
 import { linkSchemas, type Link } from './links.ts'
 
@@ -20,6 +21,9 @@ export type FieldPart = 'public' | 'private'
 let compiled: Record<Link, Record<FieldPart, ValidateFunction>> | undefined
 
 function compileAll(): Record<Link, Record<FieldPart, ValidateFunction>> {
+  // Loaded here, not at import: every `bourse` command imports this module, few check records
+  // (loading Ajv costs ~60 ms of a command's start).
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass }
   const ajv = new Ajv({ unicodeRegExp: false, strict: true, allErrors: false })
   const out = {} as Record<Link, Record<FieldPart, ValidateFunction>>
   for (const link of Object.keys(linkSchemas) as Link[]) {
