@@ -63,6 +63,9 @@ test('the real bundle and the real sources give the same program', () => {
   const fromSources = help({ BOURSE_FROM_SOURCES: '1' })
   assert.match(fromSources, /Usage: bourse/)
   assert.equal(help({}), fromSources)
+  // Run directly, the bundle is bourse too: no inlined module takes it for its own standalone entry.
+  const direct = spawnSync(process.execPath, [join(repo, 'artifacts', 'cli', 'bourse.mjs'), '--help'], { encoding: 'utf8' })
+  assert.equal(direct.stdout, fromSources, direct.stderr)
 })
 
 test("the bundle's seal thread (artifacts/cli/seal-thread.mjs) seals as the sources do", async () => {

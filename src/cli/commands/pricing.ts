@@ -286,6 +286,8 @@ async function runStandalone(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+// Only as this source file: inlined in the CLI bundle, `import.meta.url` is the bundle's, and
+// running the bundle directly must run `bourse`, not this command alone.
+if (process.argv[1] && import.meta.url.endsWith('/pricing.ts') && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   process.exitCode = await runStandalone(process.argv)
 }
