@@ -11,19 +11,10 @@
 import { bytesToHex, type Hex } from 'viem'
 import { z } from 'zod'
 import { headLeaf, leafHash, verifyInclusion } from './merkle/index.ts'
+import type { Link } from './links.ts'
 import { recordLeafHash, type StoredRecord } from './record.ts'
 
 export const BUNDLE_FORMAT = 'databourse/supervision-proof/v1'
-
-export interface ProofBundle {
-  format: typeof BUNDLE_FORMAT
-  chainId: number
-  /** The Supervision contract whose batch roots this bundle verifies against. */
-  contract: Hex
-  record: Omit<StoredRecord, 'channelId'> & { channelId: Hex }
-  channel: { treeSize: number; root: Hex; inclusionProof: Hex[] }
-  batch: { number: number; heads: number; index: number; path: Hex[]; root: Hex; txHash: Hex | null }
-}
 
 export interface Check {
   name: 'record-hash' | 'channel-inclusion' | 'batch-inclusion' | 'on-chain-root'
@@ -37,7 +28,7 @@ export interface BundleVerification {
   checks: Check[]
 }
 
-const hex = z.string().regex(/^0x[0-9a-fA-F]*$/, 'must be 0x and hex digits')
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/, 'must be 0x and hex digits').transform((v) => v as Hex)
 const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 
 /**
@@ -47,6 +38,7 @@ const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 export const ProofBundleSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   chainId: z.number().int().positive(),
+  /** The Supervision contract whose batch roots this bundle verifies against. */
   contract: hex,
   record: z.object({
     recordId: hex,
@@ -64,17 +56,25 @@ export const ProofBundleSchema = z.object({
 })
 
 /**
+ * A proof bundle: the record (its channel id in 0x hex), the channel head's inclusion proof, and
+ * the head's path to the batch root committed by `contract` on chain `chainId`. The type of
+ * {@link ProofBundleSchema}, so the two never drift apart.
+ */
+export type ProofBundle = z.output<typeof ProofBundleSchema>
+
+/**
  * A bundle from untrusted JSON, or an error naming the first field that is not what a bundle
  * holds (e.g. `record.channelId: must be 0x and hex digits`).
  */
 export function parseBundle(value: unknown): { bundle: ProofBundle } | { error: string } {
   const parsed = ProofBundleSchema.safeParse(value)
-  if (parsed.success) return { bundle: parsed.data as ProofBundle }
+  if (parsed.success) return { bundle: parsed.data }
   const issue = parsed.error.issues[0]!
   return { error: `${issue.path.join('.') || 'the bundle'}: ${issue.message}` }
 }
 
-export const bundleRecord = (b: ProofBundle): StoredRecord => ({ ...b.record, channelId: BigInt(b.record.channelId) })
+/** The stored record a bundle carries (a link outside the five fails its record-hash check, never this conversion). */
+export const bundleRecord = (b: ProofBundle): StoredRecord => ({ ...b.record, link: b.record.link as Link, channelId: BigInt(b.record.channelId) })
 
 /**
  * Channel heads already proven to be in their batch root, kept by a verifier that checks many
