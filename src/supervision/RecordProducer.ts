@@ -50,16 +50,18 @@ export class RecordProducer {
     let cursor = parseCursor(await this.#p.store.getState(CURSOR))
     const inFlight: Promise<void>[] = []
     let total = 0
+    /** A page failed: submit no more (a page staged on top of it would fail as stale anyway). */
+    let failed = false
     try {
       for (;;) {
         const page = await this.#page(cursor)
-        if (!page) break
+        if (!page || failed) break
         total += page.events
         const written = this.#p.log.submit(page.submissions).then(async (result) => {
           await this.#p.store.setState(CURSOR, `${page.last.block}:${page.last.log}`) // after its records, through the same writer
           if (result.rejected.length) this.#p.logger?.warn({ rejected: result.rejected }, 'supervision: records rejected by the pre-chain checks')
         })
-        written.catch(() => undefined) // awaited below, in order; not an unhandled rejection meanwhile
+        written.catch(() => (failed = true)) // awaited below, in order; not an unhandled rejection meanwhile
         inFlight.push(written)
         cursor = page.last
         if (inFlight.length >= PIPELINE) await inFlight.shift()
