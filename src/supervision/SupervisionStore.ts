@@ -117,6 +117,13 @@ const ANCHORING: RunOptions = { urgent: true }
 /** Rows per INSERT statement: well under SQLite's 32,766 bound variables. */
 const CHUNK = 500
 
+/** The rows of `select` run on each chunk of `values` in turn (an IN list per statement stays well under SQLite's bound). */
+async function inChunks<V, R>(values: readonly V[], select: (chunk: V[]) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = []
+  for (let i = 0; i < values.length; i += CHUNK) rows.push(...(await select(values.slice(i, i + CHUNK))))
+  return rows
+}
+
 export const recordFromRow = (r: Database['supervision_records']): StoredRecord => ({
   recordId: r.record_id as Hex,
   channelId: BigInt(r.channel_id),
@@ -404,15 +411,11 @@ export class SupervisionStore {
     return rows.map((r) => ({ channelId, org: r.org, role: r.role, wrappedKey: r.wrapped_key as Hex, recipientKey: r.recipient_key as Hex, producerKey: r.producer_key as Hex }))
   }
 
-  /** Which of these channels have key rows (so records, or records about to be written): one query per chunk. */
+  /** Which of these channels have key rows (so records, or records about to be written), as their id text. */
   async channelsWithKeys(channelIds: readonly bigint[]): Promise<Set<string>> {
-    const texts = [...new Set(channelIds.map(channelIdText))]
-    const found = new Set<string>()
-    for (let i = 0; i < texts.length; i += CHUNK) {
-      const rows = await this.db.selectFrom('supervision_channel_keys').select('channel_id').distinct().where('channel_id', 'in', texts.slice(i, i + CHUNK)).execute()
-      for (const r of rows) found.add(r.channel_id)
-    }
-    return found
+    const rows = await inChunks(channelIds.map(channelIdText), (chunk) =>
+      this.db.selectFrom('supervision_channel_keys').select('channel_id').distinct().where('channel_id', 'in', chunk).execute())
+    return new Set(rows.map((r) => r.channel_id))
   }
 
   async insertChannelKeys(keys: readonly ChannelKeyRow[]): Promise<void> {
@@ -543,17 +546,10 @@ export class SupervisionStore {
    * derives from its channel and source, so the primary key answers for records.
    */
   async knownSources(drafts: readonly { channelId: bigint; source: string }[]): Promise<Set<string>> {
-    const known = new Set<string>()
     const ids = new Map(drafts.map((d) => [recordIdOf(d.channelId, d.source), d.source]))
-    const all = [...ids.keys()]
-    for (let i = 0; i < all.length; i += CHUNK) {
-      for (const r of await this.db.selectFrom('supervision_records').select('record_id').where('record_id', 'in', all.slice(i, i + CHUNK)).execute()) known.add(ids.get(r.record_id as Hex)!)
-    }
-    const sources = drafts.map((d) => d.source)
-    for (let i = 0; i < sources.length; i += CHUNK) {
-      for (const r of await this.db.selectFrom('supervision_rejections').select('source').where('source', 'in', sources.slice(i, i + CHUNK)).execute()) known.add(r.source)
-    }
-    return known
+    const recorded = await inChunks([...ids.keys()], (chunk) => this.db.selectFrom('supervision_records').select('record_id').where('record_id', 'in', chunk).execute())
+    const rejected = await inChunks(drafts.map((d) => d.source), (chunk) => this.db.selectFrom('supervision_rejections').select('source').where('source', 'in', chunk).execute())
+    return new Set([...recorded.map((r) => ids.get(r.record_id as Hex)!), ...rejected.map((r) => r.source)])
   }
 }
 

@@ -1,9 +1,8 @@
 /**
  * The link schemas (links.ts) compiled to plain JavaScript validators: the write path's fast
  * accept test. zod stays the one definition and the one that explains a failure; from it
- * `z.toJSONSchema` derives a JSON Schema that Ajv compiles into a function (~0.5 µs per record
- * against ~5–7 µs for zod's parse, which was a tenth of the main thread's time per record in
- * bench:supervision). Only the verdict is taken from the compiled function: a draft it
+ * `z.toJSONSchema` derives a JSON Schema that Ajv compiles into a function (~0.6 µs per record
+ * against 2–5 µs for zod's parse). Only the verdict is taken from the compiled function: a draft it
  * rejects is parsed by zod for the rule, field and reason.
  *
  * The two must agree on every value — a property test (compiledSchemas.test.ts) generates
