@@ -218,7 +218,7 @@ async function main(): Promise<void> {
       writerBusyPct: round((100 * ((database.writer?.stats.busyMs ?? 0) - writerBefore.busyMs)) / (writeSeconds * 1000), 1),
       sealedInline: sealAfter.inlineRecords - sealBefore.inlineRecords,
     }
-    log(`  main thread busy ${threads.mainBusyPct} % of the phase, seal thread ${threads.sealBusyPct} %, writer thread ${threads.writerBusyPct} %, ${threads.sealedInline} records sealed inline`)
+    log(`  main thread busy ${threads.mainBusyPct} % of the phase, seal thread ${threads.sealBusyPct} %, writer thread ${threads.writerBusyPct} %; process CPU ${threads.processCpuPct} % of one core; ${threads.sealedInline} records sealed inline`)
 
     // 2. Verification over HTTP, from a separate process.
     const sample = (await database.db.selectFrom('supervision_records').select('record_id').limit(4000).execute()).map((r) => r.record_id as Hex)
@@ -309,6 +309,7 @@ async function main(): Promise<void> {
           ['records written, checked, encrypted, anchored', `${round(recordsPerSec)} records/s`, `${round(recordsPerSec / SEED.writesTps, 1)}× seed 002's ${SEED.writesTps} tps`],
           ['  submission -> on-chain commitment p50 / p99', `${round(p50)} / ${round(p99)} ms`, `${batches + 1} batches`],
           ['  main / seal / writer thread busy', `${threads.mainBusyPct} / ${threads.sealBusyPct} / ${threads.writerBusyPct} %`, 'of the write phase (wall time: on two cores, includes waiting for one)'],
+          ['  process CPU over the write phase', `${threads.processCpuPct} % of one core`, 'every thread of the process; two cores offer 200 %'],
           ['trace verifications over HTTP', `${round(verify.rps)} req/s`, `${round(verify.rps / SEED.traceTps, 1)}× seed 002's ${SEED.traceTps} tps`],
           ['  verification p50 / p99', `${round(verify.p50Ms)} / ${round(verify.p99Ms)} ms`, `GET /health baseline: ${round(health.rps)} req/s, p99 ${round(health.p99Ms)} ms`],
           ['trace time, ours (full Merkle verification), median', `${round(medianOurs * 1000)} µs`, ''],
