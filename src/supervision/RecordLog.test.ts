@@ -31,7 +31,7 @@ after(() => db.destroy())
 /** The writer thread, failing the transactions whose numbers are in `failing` (counted from 0). */
 function failingWriter(failing: Set<number>): TransactionRunner {
   let n = 0
-  return { run: (queries) => (failing.has(n++) ? Promise.reject(new Error('disk full (injected)')) : db.writer!.run(queries)) }
+  return { run: (queries, options) => (failing.has(n++) ? Promise.reject(new Error('disk full (injected)')) : db.writer!.run(queries, options)) }
 }
 
 /** Logs a test opened: their seal threads end after it. */
