@@ -96,7 +96,11 @@ for (const dialect of testDialects()) {
       // The provider confirms the download on chain by itself; the token is spent.
       let state = ''
       for (let i = 0; i < 100 && state !== 'Downloaded'; i++) {
-        state = (await call('GET', `/v1/trades/${tradeId}`)).trade.stateName
+        // The trade reaches the indexed views a moment after the chain: until then it is a 404.
+        state = await call('GET', `/v1/trades/${tradeId}`).then(
+          (r) => r.trade.stateName,
+          (e: { status?: number }) => (e.status === 404 ? 'not indexed yet' : Promise.reject(e)),
+        )
         if (state !== 'Downloaded') await new Promise((r) => setTimeout(r, 50))
       }
       assert.equal(state, 'Downloaded')
