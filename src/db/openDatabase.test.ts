@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
 import { DatabaseConnectionError, DatabaseLocationError, MigrationError, redactDatabaseUrl } from '../errors/db.ts'
 import { decodeAmount, encodeAmount } from './codec.ts'
 import { migrateToLatest } from './migrate.ts'
 import { supervisionServiceTables } from './schema.ts'
-import { openDatabase, SQLITE_FILE_NAME, sqliteFileOf } from './openDatabase.ts'
+import { openDatabase, SQLITE_FILE_NAME, SQLITE_PAGE_BYTES, sqliteFileOf } from './openDatabase.ts'
 import { indexedTables } from './testing/dumpTables.ts'
 import { describeEachDatabase } from './testing/testDatabases.ts'
 
@@ -58,6 +59,8 @@ test('SQLite: a data directory holds bourse.sqlite in WAL mode', async () => {
       assert.ok(existsSync(opened.location))
       const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(opened.db)
       assert.equal(rows[0]!.journal_mode, 'wal')
+      const { rows: pages } = await sql<{ page_size: number }>`pragma page_size`.execute(opened.db)
+      assert.equal(pages[0]!.page_size, SQLITE_PAGE_BYTES)
     } finally {
       await opened.close()
     }
@@ -94,4 +97,27 @@ test('MigrationError names the failed migration', () => {
   const e = new MigrationError({ migration: '0001_initial', cause: new Error('disk full') })
   assert.equal(e.shortMessage, 'Database migration 0001_initial failed.')
   assert.equal(e.details, 'disk full')
+})
+
+test('SQLite: a database created with another page size keeps it and opens as before', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bourse-db-'))
+  try {
+    const file = join(dir, 'old.sqlite')
+    const old = new SqliteDatabase(file)
+    old.pragma('page_size = 4096')
+    old.pragma('journal_mode = WAL')
+    old.exec('create table earlier (x integer)')
+    old.close()
+    const opened = await openDatabase(file)
+    try {
+      const { rows } = await sql<{ page_size: number }>`pragma page_size`.execute(opened.db)
+      assert.equal(rows[0]!.page_size, 4096)
+      assert.ok(SQLITE_PAGE_BYTES !== 4096)
+      await opened.db.selectFrom('supervision_records').select('record_id').execute() // migrated
+    } finally {
+      await opened.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

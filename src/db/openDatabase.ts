@@ -18,6 +18,9 @@ import type { Database } from './schema.ts'
 /** The file name of the embedded database inside a data directory. */
 export const SQLITE_FILE_NAME = 'bourse.sqlite'
 
+/** The page size of a new SQLite database file (SQLite's default is 4 KiB). */
+export const SQLITE_PAGE_BYTES = 16 * 1024
+
 export type DatabaseDialect = 'sqlite' | 'postgres'
 
 export interface OpenDatabaseOptions {
@@ -131,6 +134,12 @@ function openSqlite(path: string): BourseDatabase {
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     database = new SqliteDatabase(file)
+    // 16 KiB pages instead of 4 KiB: a supervision record row is ~1 KiB and its indexes are
+    // keyed by random ids, so an insert touches a page per B-tree wherever it lands; four times
+    // fewer, larger pages cut the writer's time per record by about a third (measured: 36 ->
+    // 23 µs per record with its leaf, bench/README.md). Only a new file takes it (before WAL is
+    // set); an existing database keeps the page size it was created with.
+    database.pragma(`page_size = ${SQLITE_PAGE_BYTES}`)
     database.pragma('journal_mode = WAL')
     // FULL: a commit is on disk when it returns, so off-chain records survive power loss too.
     database.pragma('synchronous = FULL')
