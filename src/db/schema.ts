@@ -390,19 +390,14 @@ export interface SupervisionHeadsTable {
   batch_index: number
   /** JSON array of 0x hashes. */
   batch_path: string
-}
-
-/**
- * A record's inclusion proof in the channel head it was first anchored under (migration 0003),
- * written with the head by the anchorer; verification checks it, never trusts it.
- */
-export interface SupervisionProofsTable {
-  channel_id: HexText
-  leaf_index: number
-  tree_size: number
-  batch: number
-  /** JSON array of 0x hashes, leaf level first. */
-  proof: string
+  /**
+   * The inclusion proofs of the records first anchored under this head (migration 0004):
+   * positions `first_leaf` .. tree_size-1, one slot of `proof_depth` hashes each (hex, no 0x,
+   * zero-padded). NULL for heads anchored before (their proofs are recomputed from the log).
+   */
+  first_leaf: number | null
+  proof_depth: number | null
+  leaf_proofs: string | null
 }
 
 export interface SupervisionBatchesTable {
@@ -465,7 +460,6 @@ export interface Database {
   supervision_records: SupervisionRecordsTable
   supervision_leaves: SupervisionLeavesTable
   supervision_heads: SupervisionHeadsTable
-  supervision_proofs: SupervisionProofsTable
   supervision_batches: SupervisionBatchesTable
   supervision_rejections: SupervisionRejectionsTable
   supervision_state: SupervisionStateTable
@@ -505,7 +499,6 @@ export const supervisionServiceTables = [
   'supervision_records',
   'supervision_leaves',
   'supervision_heads',
-  'supervision_proofs',
   'supervision_batches',
   'supervision_rejections',
   'supervision_state',

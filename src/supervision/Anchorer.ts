@@ -3,8 +3,9 @@
  *
  * A cycle: take the channels whose log grew since their last anchored head (up to
  * `maxBatchRecords` new records), compute each channel's head (size, root), build the batch
- * tree over the heads, write the batch as *pending* with every head's inclusion path and the
- * inclusion proof of every newly anchored record, send `commitHeads(root)`, mark it committed.
+ * tree over the heads, write the batch as *pending* with every head's inclusion path and, with
+ * each head, the inclusion proofs of the records it anchors first; send `commitHeads(root)`,
+ * mark it committed.
  *
  * Channels are opened on chain beside the cycle, not inside it: a channel is queued for
  * opening when its first record is logged and a separate loop opens the queue in chunks.
@@ -25,7 +26,7 @@ import { headLeaf, leafHash, MerkleTree } from './merkle/index.ts'
 import type { ChannelOpening, SupervisionChain } from './chainPort.ts'
 import { ChannelMap, ChannelSet } from './ChannelMap.ts'
 import type { RecordLog } from './RecordLog.ts'
-import type { HeadRow, NewProofRow, SupervisionStore } from './SupervisionStore.ts'
+import type { HeadProofs, HeadRow, SupervisionStore } from './SupervisionStore.ts'
 
 export interface AnchorerParameters {
   store: SupervisionStore
@@ -215,15 +216,15 @@ export class Anchorer extends EventEmitter<{ committed: [CommittedHeads]; error:
       taken.push(entry)
       records += entry[1].size - entry[1].anchored
     }
-    const heads: { channelId: bigint; treeSize: number; root: Uint8Array; leaf: Uint8Array }[] = []
-    const proofs: Omit<NewProofRow, 'batch'>[] = []
+    const heads: { channelId: bigint; treeSize: number; root: Uint8Array; leaf: Uint8Array; proofs: HeadProofs }[] = []
     for (const [channelId, { anchored, size }] of taken) {
       const leaves = (await this.#p.log.leaves(channelId)).slice(0, size)
       const channelTree = new MerkleTree(leaves)
-      // The records anchored for the first time keep their inclusion proof in this head, so
+      // The records anchored for the first time keep their inclusion proofs with this head, so
       // verifying one is a single lookup (the verifier checks it against the chain's root).
-      for (let i = anchored; i < size; i++) proofs.push({ channelId, leafIndex: i, treeSize: size, path: channelTree.path(i) })
-      heads.push({ channelId, treeSize: size, root: channelTree.root, leaf: leafHash(headLeaf(channelId, size, channelTree.root)) })
+      const paths: Uint8Array[][] = []
+      for (let i = anchored; i < size; i++) paths.push(channelTree.path(i))
+      heads.push({ channelId, treeSize: size, root: channelTree.root, leaf: leafHash(headLeaf(channelId, size, channelTree.root)), proofs: { firstLeaf: anchored, paths } })
     }
     const tree = new MerkleTree(heads.map((h) => h.leaf))
     const batchRoot = bytesToHex(tree.root)
@@ -231,9 +232,9 @@ export class Anchorer extends EventEmitter<{ committed: [CommittedHeads]; error:
     // The contract numbers batches; after our first commit the next number is known without
     // asking (a foreign commit in between is caught by the check after sending).
     const batch = this.#nextBatch ?? Math.max(await this.#p.chain.batchCount(), (await this.#p.store.lastBatchNumber()) + 1)
-    const rows: HeadRow[] = heads.map((h, i) => ({ channelId: h.channelId, treeSize: h.treeSize, root: bytesToHex(h.root), batch, batchIndex: i, batchPath: paths[i]!.map((p) => bytesToHex(p)) }))
+    const rows: (HeadRow & { proofs: HeadProofs })[] = heads.map((h, i) => ({ channelId: h.channelId, treeSize: h.treeSize, root: bytesToHex(h.root), batch, batchIndex: i, batchPath: paths[i]!.map((p) => bytesToHex(p)), proofs: h.proofs }))
     const createdAt = this.#now()
-    await this.#p.store.insertPendingBatch({ batch, root: batchRoot, heads: heads.length, records, createdAt }, rows, proofs.map((p) => ({ ...p, batch })))
+    await this.#p.store.insertPendingBatch({ batch, root: batchRoot, heads: heads.length, records, createdAt }, rows)
     let committed
     try {
       committed = await this.#write(() => this.#p.chain.commitHeads(batchRoot, heads.length, records))

@@ -21,7 +21,6 @@ import { verifyBundle } from './bundle.ts'
 import { unwrapChannelKeyAsMember } from './envelope.ts'
 import { inclusionProof } from './merkle/index.ts'
 import { openRecord, recordBytes } from './record.ts'
-import { parseProof } from './SupervisionStore.ts'
 import { channelIdText } from './tradeContext.ts'
 
 // ─── an independent RFC 9162 implementation, straight from the text (2.1.1) ───
@@ -129,37 +128,35 @@ describeEachDatabase('supervision', ({ open }) => {
     }
 
     const target = records[records.length - 1]!
-    const key = { channel: channelIdText(channelId), index: target.seq }
-    const original = (await db.db.selectFrom('supervision_proofs').select('proof').where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).executeTakeFirstOrThrow()).proof
-    const setProof = (proof: string) => db.db.updateTable('supervision_proofs').set({ proof }).where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
+    const head = heads.find((h) => h.treeSize > target.seq)!
+    const where = { channel: channelIdText(channelId), treeSize: head.treeSize }
+    const original = await db.db.selectFrom('supervision_heads').select(['first_leaf', 'proof_depth', 'leaf_proofs']).where('channel_id', '=', where.channel).where('tree_size', '=', where.treeSize).executeTakeFirstOrThrow()
+    const setProofs = (columns: { first_leaf?: number | null; proof_depth?: number | null; leaf_proofs: string | null }) =>
+      db.db.updateTable('supervision_heads').set(columns).where('channel_id', '=', where.channel).where('tree_size', '=', where.treeSize).execute()
     try {
-      // A sibling hash changed: the record itself is intact, the proof no longer leads to the head.
-      const path = parseProof(original)
+      const path = (await service.store.storedProof(channelId, target.seq))!.proof
       assert.ok(path.length > 0)
-      assert.equal(original, `0x${path.map((p) => p.slice(2)).join('')}`, 'stored as the hashes one after the other')
-      let v
-      // The same tampering in the stored format and in the JSON format of older rows.
-      for (const forged of [`0x${'22'.repeat(32)}${original.slice(66)}`, JSON.stringify([`0x${'22'.repeat(32)}`, ...path.slice(1)])]) {
-        await setProof(forged)
-        v = await service.verifier.verify(target.recordId)
-        assert.equal(v.status, 'tampered')
-        assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
-        assert.match(v.problems[0]!, /inclusion proof do not lead to the channel root/)
-      }
-      // A proof that is not even JSON is no proof either, and says the same.
-      await setProof('not json')
+      const depth = Number(original.proof_depth)
+      const at = (target.seq - Number(original.first_leaf)) * depth * 64
+      assert.equal(original.leaf_proofs!.slice(at, at + path.length * 64), path.map((p) => p.slice(2)).join(''), "the record's slot holds its path")
+      // A sibling hash changed: the record itself is intact, the proof no longer leads to the head.
+      await setProofs({ leaf_proofs: `${original.leaf_proofs!.slice(0, at)}${'22'.repeat(32)}${original.leaf_proofs!.slice(at + 64)}` })
+      let v = await service.verifier.verify(target.recordId)
+      assert.equal(v.status, 'tampered')
+      assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
+      assert.match(v.problems[0]!, /inclusion proof do not lead to the channel root/)
+      // Proofs that are not even hex are no proof either, and say the same.
+      await setProofs({ leaf_proofs: 'not hex '.repeat(200) })
       v = await service.verifier.verify(target.recordId)
       assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
-      // No stored proof (a record anchored before migration 0003): recomputed from the log, verified.
-      await db.db.deleteFrom('supervision_proofs').where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
+      // No stored proofs (a head anchored before migration 0004): recomputed from the log, verified.
+      await setProofs({ first_leaf: null, proof_depth: null, leaf_proofs: null })
       const fallback = await service.store.proofMaterial(target.recordId)
       assert.equal(fallback?.anchor?.proofSource, 'log')
       assert.deepEqual(fallback?.anchor?.proof, path)
       assert.equal((await service.verifier.verify(target.recordId)).status, 'verified')
     } finally {
-      await db.db.deleteFrom('supervision_proofs').where('channel_id', '=', key.channel).where('leaf_index', '=', key.index).execute()
-      const head = heads.find((h) => h.treeSize > target.seq)!
-      await db.db.insertInto('supervision_proofs').values({ channel_id: key.channel, leaf_index: key.index, tree_size: head.treeSize, batch: head.batch, proof: original }).execute()
+      await setProofs(original)
     }
     assert.equal((await service.store.proofMaterial(target.recordId))?.anchor?.proofSource, 'stored')
     assert.equal((await service.verifier.verify(target.recordId)).status, 'verified')
@@ -304,10 +301,11 @@ describeEachDatabase('supervision', ({ open }) => {
     await store.insertPendingBatch({ batch, root, heads: 1, records: 1, createdAt: Date.now() }, [])
     await w.platform.commitHeads({ root, heads: 1, records: 1 })
     // …and one whose transaction never landed: recovery drops it.
-    // (with a stored proof, which must go with it)
-    const orphan = { channelId: 0xdeadn, leafIndex: 0, treeSize: 1, batch: batch + 1, path: [hexToBytes(`0x${'ef'.repeat(32)}`)] }
-    await store.insertPendingBatch({ batch: batch + 1, root: `0x${'cd'.repeat(32)}`, heads: 1, records: 1, createdAt: Date.now() }, [], [orphan])
+    // (with a head and its stored proofs, which must go with it)
+    const orphan = { channelId: 0xdeadn, treeSize: 2, root: `0x${'12'.repeat(32)}` as Hex, batch: batch + 1, batchIndex: 0, batchPath: [], proofs: { firstLeaf: 0, paths: [[hexToBytes(`0x${'ef'.repeat(32)}`)], [hexToBytes(`0x${'fe'.repeat(32)}`)]] } }
+    await store.insertPendingBatch({ batch: batch + 1, root: `0x${'cd'.repeat(32)}`, heads: 1, records: 2, createdAt: Date.now() }, [orphan])
     assert.deepEqual((await store.storedProof(orphan.channelId, 0))?.proof, [`0x${'ef'.repeat(32)}`])
+    assert.deepEqual((await store.storedProof(orphan.channelId, 1))?.proof, [`0x${'fe'.repeat(32)}`])
     const recovered = serviceFor(w, db)
     await recovered.anchorer.recover()
     assert.equal((await store.batch(batch))?.status, 'committed')

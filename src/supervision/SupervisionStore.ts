@@ -8,7 +8,7 @@ import type { ReadConnection } from '../db/readConnection.ts'
 import { kyselyRunner, type RunOptions, type TransactionRunner } from '../db/writerThread.ts'
 import type { Database } from '../db/schema.ts'
 import type { Link } from './links.ts'
-import { inclusionProof } from './merkle/index.ts'
+import { inclusionProof, pathLength, treeDepth } from './merkle/index.ts'
 import { recordIdOf, type StoredRecord } from './record.ts'
 import { channelIdText } from './tradeContext.ts'
 
@@ -67,6 +67,15 @@ export interface HeadRow {
   batchPath: Hex[]
 }
 
+/**
+ * The inclusion paths of the records a head anchors for the first time (positions
+ * `firstLeaf` .. treeSize-1, in order), as the anchorer writes them with the head.
+ */
+export interface HeadProofs {
+  firstLeaf: number
+  paths: readonly (readonly Uint8Array[])[]
+}
+
 export interface BatchRow {
   batch: number
   root: Hex
@@ -90,22 +99,17 @@ export interface ProofMaterial {
     batch: { root: Hex; heads: number; txHash: Hex | null }
     /** The record's inclusion proof in the head (as stored at anchoring, or recomputed from the log). */
     proof: Hex[]
-    /** Where the proof came from: the anchorer's stored copy, or the log (records anchored before migration 0003). */
+    /** Where the proof came from: the anchorer's copy stored with the head, or the log (heads anchored before migration 0004 stored none). */
     proofSource: 'stored' | 'log'
   }
 }
 
-/** A record's inclusion proof in the head it was first anchored under (written by the anchorer). */
-export interface ProofRow {
-  channelId: bigint
-  leafIndex: number
+/** A record's inclusion proof in the head it was first anchored under, as the anchorer stored it. */
+export interface StoredProof {
   treeSize: number
   batch: number
   proof: Hex[]
 }
-
-/** A proof as the anchorer writes it: the path's hashes as bytes (encoded once, see {@link encodeProof}). */
-export type NewProofRow = Omit<ProofRow, 'proof'> & { path: readonly Uint8Array[] }
 
 /**
  * The anchorer's writes go ahead of queued record inserts: they reference only records already
@@ -267,10 +271,20 @@ export class SupervisionStore {
     return new Set(rows.map((r) => r.link as Link))
   }
 
-  /** The inclusion proof the anchorer stored for a record's position, if any. */
-  async storedProof(channelId: bigint, leafIndex: number): Promise<ProofRow | undefined> {
-    const row = await this.db.selectFrom('supervision_proofs').selectAll().where('channel_id', '=', channelIdText(channelId)).where('leaf_index', '=', leafIndex).executeTakeFirst()
-    return row ? { channelId, leafIndex: Number(row.leaf_index), treeSize: Number(row.tree_size), batch: Number(row.batch), proof: parseProof(row.proof) } : undefined
+  /** The inclusion proof the anchorer stored for a record's position (with the first head above it), if any. */
+  async storedProof(channelId: bigint, leafIndex: number): Promise<StoredProof | undefined> {
+    const head = await this.db
+      .selectFrom('supervision_heads')
+      .select(['tree_size', 'batch', 'first_leaf', 'proof_depth', 'leaf_proofs'])
+      .where('channel_id', '=', channelIdText(channelId))
+      .where('tree_size', '>', leafIndex)
+      .orderBy('tree_size')
+      .limit(1)
+      .executeTakeFirst()
+    if (!head || head.first_leaf === null || head.proof_depth === null || head.leaf_proofs === null || Number(head.first_leaf) > leafIndex) return undefined
+    const depth = Number(head.proof_depth)
+    const slot = head.leaf_proofs.slice((leafIndex - Number(head.first_leaf)) * depth * 64, (leafIndex - Number(head.first_leaf) + 1) * depth * 64)
+    return { treeSize: Number(head.tree_size), batch: Number(head.batch), proof: slotProof(slot, leafIndex, Number(head.tree_size)) }
   }
 
   async record(recordId: Hex): Promise<StoredRecord | undefined> {
@@ -285,9 +299,10 @@ export class SupervisionStore {
 
   /**
    * Everything verifying one record needs, in one indexed query: the record, the leaf at its
-   * position, the inclusion proof the anchorer stored for it, the head that proof leads to
-   * and that head's batch if committed. Records anchored before migration 0003 have no stored
-   * proof: theirs is recomputed from the log (two more queries). `undefined`: no such record.
+   * position, the head it was first anchored under (the first above its position) with the
+   * record's inclusion proof cut from that head's stored proofs, and the head's batch if
+   * committed. Heads anchored before migration 0004 stored no proofs: theirs is recomputed
+   * from the log (two more queries). `undefined`: no such record.
    */
   async proofMaterial(recordId: Hex): Promise<ProofMaterial | undefined> {
     const q = this.#verifyQueries()
@@ -304,7 +319,7 @@ export class SupervisionStore {
         anchor: {
           head: { channelId: record.channelId, treeSize: Number(row.head_size), root: row.head_root as Hex, batch: Number(row.head_batch), batchIndex: Number(row.head_index), batchPath: JSON.parse(row.head_path!) as Hex[] },
           batch: { root: row.batch_root as Hex, heads: Number(row.batch_heads), txHash: row.batch_tx as Hex | null },
-          proof: parseProof(row.proof),
+          proof: slotProof(row.proof, record.seq, Number(row.head_size)),
           proofSource: 'stored',
         },
       }
@@ -337,12 +352,19 @@ export class SupervisionStore {
         db
           .selectFrom('supervision_records as r')
           .leftJoin('supervision_leaves as l', (j) => j.onRef('l.channel_id', '=', 'r.channel_id').onRef('l.leaf_index', '=', 'r.seq'))
-          .leftJoin('supervision_proofs as p', (j) => j.onRef('p.channel_id', '=', 'r.channel_id').onRef('p.leaf_index', '=', 'r.seq'))
-          .leftJoin('supervision_heads as h', (j) => j.onRef('h.channel_id', '=', 'p.channel_id').onRef('h.tree_size', '=', 'p.tree_size'))
+          // The head the record was first anchored under: the smallest size above its position
+          // (a MIN over the heads' primary key, then that row).
+          .leftJoin('supervision_heads as h', (j) =>
+            j.onRef('h.channel_id', '=', 'r.channel_id').on((eb) =>
+              eb('h.tree_size', '=', eb.selectFrom('supervision_heads as h2').select((e) => e.fn.min('h2.tree_size').as('size')).whereRef('h2.channel_id', '=', 'r.channel_id').whereRef('h2.tree_size', '>', 'r.seq')),
+            ),
+          )
           .leftJoin('supervision_batches as b', (j) => j.onRef('b.batch', '=', 'h.batch').on('b.status', '=', $('committed')))
           .selectAll('r')
           .select([
-            'l.leaf_hash as leaf_hash', 'p.proof as proof',
+            'l.leaf_hash as leaf_hash',
+            // The record's slot of the head's proofs (NULL when the head stored none for it).
+            sql<string | null>`case when h.first_leaf <= r.seq then substr(h.leaf_proofs, (r.seq - h.first_leaf) * h.proof_depth * 64 + 1, h.proof_depth * 64) end`.as('proof'),
             'h.tree_size as head_size', 'h.root as head_root', 'h.batch as head_batch', 'h.batch_index as head_index', 'h.batch_path as head_path',
             'b.root as batch_root', 'b.heads as batch_heads', 'b.tx_hash as batch_tx',
           ])
@@ -448,16 +470,17 @@ export class SupervisionStore {
   }
 
   /**
-   * Writes a batch (status pending), its heads and the inclusion proofs of the records it
-   * anchors for the first time, in one transaction, before its transaction is sent.
+   * Writes a batch (status pending) and its heads, each with the inclusion proofs of the
+   * records it anchors for the first time, in one transaction, before its transaction is sent.
    */
-  async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly HeadRow[], proofs: readonly NewProofRow[] = []): Promise<void> {
+  async insertPendingBatch(batch: Omit<BatchRow, 'status' | 'txHash' | 'blockNumber' | 'committedAt'>, heads: readonly (HeadRow & { proofs?: HeadProofs })[]): Promise<void> {
     await this.writer.run([
       this.db.insertInto('supervision_batches').values({ batch: batch.batch, root: batch.root, heads: batch.heads, records: batch.records, status: 'pending', tx_hash: null, block_number: null, created_at: batch.createdAt, committed_at: null }).compile(),
-      ...this.#inserts('supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path'],
-        heads.map((h) => [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath)])),
-      ...this.#inserts('supervision_proofs', ['channel_id', 'leaf_index', 'tree_size', 'batch', 'proof'],
-        proofs.map((p) => [channelIdText(p.channelId), p.leafIndex, p.treeSize, p.batch, encodeProof(p.path)])),
+      ...this.#inserts('supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path', 'first_leaf', 'proof_depth', 'leaf_proofs'],
+        heads.map((h) => {
+          const p = h.proofs ? encodeHeadProofs(h.treeSize, h.proofs) : undefined
+          return [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath), p?.firstLeaf ?? null, p?.depth ?? null, p?.text ?? null]
+        })),
     ], ANCHORING)
   }
 
@@ -468,7 +491,6 @@ export class SupervisionStore {
   /** Drops a pending batch whose transaction never landed, so its heads are anchored again. */
   async dropPendingBatch(batch: number): Promise<void> {
     await this.writer.run([
-      this.db.deleteFrom('supervision_proofs').where('batch', '=', batch).compile(),
       this.db.deleteFrom('supervision_heads').where('batch', '=', batch).compile(),
       this.db.deleteFrom('supervision_batches').where('batch', '=', batch).where('status', '=', 'pending').compile(),
     ], ANCHORING)
@@ -554,27 +576,37 @@ export class SupervisionStore {
 }
 
 /**
- * A stored inclusion path: `0x` and its 32-byte hashes in hex, leaf level first, one after the
- * other (one hex conversion per record instead of one per hash plus JSON). Rows written before
- * this format hold a JSON array of 0x hashes; {@link parseProof} reads both.
+ * A head's stored proofs (migration 0004): one slot per record it anchors first, each slot
+ * `depth` = ceil(log2(treeSize)) hashes of 64 hex digits (no 0x), the record's path first and
+ * zeros after it. Fixed-width slots let the verification query cut one record's slot with
+ * `substr`; the path's own length follows from the position and the tree size.
  */
-export function encodeProof(path: readonly Uint8Array[]): string {
-  return `0x${Buffer.concat(path).toString('hex')}`
+export function encodeHeadProofs(treeSize: number, proofs: HeadProofs): { firstLeaf: number; depth: number; text: string } {
+  const depth = treeDepth(treeSize)
+  const bytes = Buffer.alloc(proofs.paths.length * depth * 32)
+  proofs.paths.forEach((path, i) => {
+    if (path.length > depth) throw new Error(`supervision: an inclusion path of ${path.length} hashes in a tree of ${treeSize} leaves`)
+    path.forEach((hash, k) => bytes.set(hash, (i * depth + k) * 32))
+  })
+  return { firstLeaf: proofs.firstLeaf, depth, text: bytes.toString('hex') }
 }
 
-const PROOF_TEXT = /^0x(?:[0-9a-f]{64})*$/
+const SLOT_TEXT = /^(?:[0-9a-f]{64})*$/
 
-/** The hashes of a stored proof; `[]` (no proof, so verification fails) for anything malformed. */
-export function parseProof(text: string): Hex[] {
-  if (PROOF_TEXT.test(text)) {
-    const hashes: Hex[] = []
-    for (let at = 2; at < text.length; at += 64) hashes.push(`0x${text.slice(at, at + 64)}`)
-    return hashes
-  }
+/**
+ * The inclusion path of position `index` in a tree of `treeSize` from its stored slot; `[]`
+ * (no proof, so verification fails) when the slot is malformed or too short — a stored proof
+ * is checked, never trusted.
+ */
+export function slotProof(slot: string, index: number, treeSize: number): Hex[] {
+  let length: number
   try {
-    const value: unknown = JSON.parse(text)
-    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as Hex[]) : []
+    length = pathLength(index, treeSize)
   } catch {
-    return []
+    return [] // a position the head does not hold
   }
+  if (!SLOT_TEXT.test(slot) || slot.length < length * 64) return []
+  const hashes: Hex[] = []
+  for (let k = 0; k < length; k++) hashes.push(`0x${slot.slice(k * 64, k * 64 + 64)}`)
+  return hashes
 }

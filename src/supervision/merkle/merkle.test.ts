@@ -5,7 +5,7 @@ import { concatBytes } from '@noble/hashes/utils.js'
 import fc from 'fast-check'
 import { MerkleHashLengthError, MerkleRangeError } from './errors.ts'
 import { emptyRoot, fromHex, leafHash, nodeHash, toHex } from './hash.ts'
-import { consistencyProof, inclusionProof, MerkleTree, rootOf } from './tree.ts'
+import { consistencyProof, inclusionProof, MerkleTree, pathLength as treePathLength, rootOf, treeDepth } from './tree.ts'
 import { verifyConsistency, verifyInclusion } from './verify.ts'
 
 // ---------------------------------------------------------------- reference implementation
@@ -253,7 +253,9 @@ describe('agrees with the RFC text', () => {
       for (let m = 0; m < n; m++) {
         assert.deepEqual(hex(paths[m]!), hex(PATH(m, D)), `path ${m} of ${n}`)
         assert.deepEqual(hex(inclusionProof(leaves, m)), hex(PATH(m, D)))
+        assert.equal(treePathLength(m, n), PATH(m, D).length, `path length ${m} of ${n}`)
       }
+      assert.equal(treeDepth(n), Math.max(0, ...paths.map((p) => p.length)), `depth of ${n}`)
       for (let m = 0; m <= n; m++) {
         assert.equal(toHex(tree.rootAt(m)), toHex(MTH(D.slice(0, m))), `rootAt(${m}) of ${n}`)
         const expected = m === 0 || m === n ? [] : PROOF(m, D)
@@ -434,6 +436,7 @@ describe('builders', () => {
     const leaves = inputs(5).map(leafHash)
     const tree = new MerkleTree(leaves)
     assert.throws(() => inclusionProof(leaves, 5), (e: unknown) => e instanceof MerkleRangeError && e.argument === 'index' && e.shortMessage === 'index must be an integer with 0 <= index < 5, got 5.')
+    assert.throws(() => treePathLength(5, 5), (e: unknown) => e instanceof MerkleRangeError && e.argument === 'index')
     assert.throws(() => inclusionProof([], 0), MerkleRangeError)
     assert.throws(() => tree.path(-1), MerkleRangeError)
     assert.throws(() => tree.path(1.5), MerkleRangeError)
@@ -467,6 +470,7 @@ describe('builders', () => {
     assert.deepEqual(tree.root, rootOf(leaves))
     for (const index of [0, 1, 16_383, 16_384, 32_767, 32_768, 49_151, 49_152, 49_998, 49_999]) {
       assert.equal(paths[index]!.length, pathLength(index, 50_000))
+      assert.equal(treePathLength(index, 50_000), pathLength(index, 50_000))
       assert.equal(verifyInclusion({ leafHash: leaves[index]!, index, treeSize: leaves.length, proof: paths[index]!, root: tree.root }), true)
     }
     assert.equal(verifyConsistency({ oldSize: 33_333, newSize: 50_000, oldRoot: rootOf(leaves.slice(0, 33_333)), newRoot: tree.root, proof: tree.consistencyProof(33_333) }), true)

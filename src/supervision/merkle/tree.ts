@@ -197,6 +197,31 @@ export class MerkleTree {
   }
 }
 
+/**
+ * The number of hashes in PATH(index, D_n) — what `path(index)` of a tree of `treeSize`
+ * returns — without the tree: at each level, a node has a sibling unless it is the last one
+ * with an even index (it is then carried up unchanged). Between floor and ceil of log2(n).
+ * Throws MerkleRangeError unless 0 <= index < treeSize.
+ * @example pathLength(5, 6) // 2: leaf 5's sibling 4, then the subtree of leaves 0-3
+ */
+export function pathLength(index: number, treeSize: number): number {
+  checkIndex(index, treeSize)
+  let length = 0
+  for (let fn = index, sn = treeSize - 1; sn > 0; fn = Math.floor(fn / 2), sn = Math.floor(sn / 2)) if (fn % 2 === 1 || fn < sn) length++
+  return length
+}
+
+/**
+ * The longest inclusion path in a tree of `treeSize` leaves: ceil(log2(treeSize)), 0 for at
+ * most one leaf.
+ * @example treeDepth(5) // 3
+ */
+export function treeDepth(treeSize: number): number {
+  let depth = 0
+  while (2 ** depth < treeSize) depth++
+  return depth
+}
+
 /** The largest power of two strictly below n (n >= 2). */
 function largestPowerOfTwoBelow(n: number): number {
   return 2 ** (31 - Math.clz32(n - 1))
