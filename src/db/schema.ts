@@ -392,12 +392,13 @@ export interface SupervisionHeadsTable {
   batch_path: string
   /**
    * The inclusion proofs of the records first anchored under this head (migration 0004):
-   * positions `first_leaf` .. tree_size-1, one slot of `proof_depth` hashes each (hex, no 0x,
-   * zero-padded). NULL for heads anchored before (their proofs are recomputed from the log).
+   * positions `first_leaf` .. tree_size-1, one slot of `proof_depth` 32-byte hashes each
+   * (zero-padded), as bytes. NULL for heads anchored before (their proofs are recomputed from
+   * the log).
    */
   first_leaf: number | null
   proof_depth: number | null
-  leaf_proofs: string | null
+  leaf_proofs: Uint8Array | null
 }
 
 export interface SupervisionBatchesTable {

@@ -131,22 +131,25 @@ describeEachDatabase('supervision', ({ open }) => {
     const head = heads.find((h) => h.treeSize > target.seq)!
     const where = { channel: channelIdText(channelId), treeSize: head.treeSize }
     const original = await db.db.selectFrom('supervision_heads').select(['first_leaf', 'proof_depth', 'leaf_proofs']).where('channel_id', '=', where.channel).where('tree_size', '=', where.treeSize).executeTakeFirstOrThrow()
-    const setProofs = (columns: { first_leaf?: number | null; proof_depth?: number | null; leaf_proofs: string | null }) =>
+    const setProofs = (columns: { first_leaf?: number | null; proof_depth?: number | null; leaf_proofs: Uint8Array | null }) =>
       db.db.updateTable('supervision_heads').set(columns).where('channel_id', '=', where.channel).where('tree_size', '=', where.treeSize).execute()
     try {
       const path = (await service.store.storedProof(channelId, target.seq))!.proof
       assert.ok(path.length > 0)
       const depth = Number(original.proof_depth)
-      const at = (target.seq - Number(original.first_leaf)) * depth * 64
-      assert.equal(original.leaf_proofs!.slice(at, at + path.length * 64), path.map((p) => p.slice(2)).join(''), "the record's slot holds its path")
+      const stored = Buffer.from(original.leaf_proofs!)
+      const at = (target.seq - Number(original.first_leaf)) * depth * 32
+      assert.equal(stored.subarray(at, at + path.length * 32).toString('hex'), path.map((p) => p.slice(2)).join(''), "the record's slot holds its path")
       // A sibling hash changed: the record itself is intact, the proof no longer leads to the head.
-      await setProofs({ leaf_proofs: `${original.leaf_proofs!.slice(0, at)}${'22'.repeat(32)}${original.leaf_proofs!.slice(at + 64)}` })
+      const forged = Buffer.from(stored)
+      forged.fill(0x22, at, at + 32)
+      await setProofs({ leaf_proofs: forged })
       let v = await service.verifier.verify(target.recordId)
       assert.equal(v.status, 'tampered')
       assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
       assert.match(v.problems[0]!, /inclusion proof do not lead to the channel root/)
-      // Proofs that are not even hex are no proof either, and say the same.
-      await setProofs({ leaf_proofs: 'not hex '.repeat(200) })
+      // Proofs cut short are no proof either, and say the same.
+      await setProofs({ leaf_proofs: stored.subarray(0, at + 16) })
       v = await service.verifier.verify(target.recordId)
       assert.deepEqual(v.checks.filter((c) => !c.ok).map((c) => c.name), ['channel-inclusion'])
       // No stored proofs (a head anchored before migration 0004): recomputed from the log, verified.

@@ -11,31 +11,32 @@ test("every record's path reads back from its slot of the head's stored proofs, 
       const firstLeaf = from % treeSize
       const tree = new MerkleTree(Array.from({ length: treeSize }, (_, i) => leafHash(Uint8Array.of(i, i >> 8))))
       const paths = Array.from({ length: treeSize - firstLeaf }, (_, i) => tree.path(firstLeaf + i))
-      const { depth, text, firstLeaf: first } = encodeHeadProofs(treeSize, { firstLeaf, paths })
+      const { depth, bytes, firstLeaf: first } = encodeHeadProofs(treeSize, { firstLeaf, paths })
       assert.equal(first, firstLeaf)
       assert.equal(depth, treeDepth(treeSize))
-      assert.equal(text.length, paths.length * depth * 64)
+      assert.equal(bytes.length, paths.length * depth * 32)
       for (let index = firstLeaf; index < treeSize; index++) {
-        // substr(leaf_proofs, (seq - first_leaf) * proof_depth * 64 + 1, proof_depth * 64)
-        const slot = text.slice((index - firstLeaf) * depth * 64, (index - firstLeaf + 1) * depth * 64)
+        // substr(leaf_proofs, (seq - first_leaf) * proof_depth * 32 + 1, proof_depth * 32)
+        const slot = bytes.subarray((index - firstLeaf) * depth * 32, (index - firstLeaf + 1) * depth * 32)
         assert.deepEqual(slotProof(slot, index, treeSize), tree.path(index).map((h) => bytesToHex(h)))
       }
     }),
   )
 })
 
-test('a malformed or short slot is no proof (empty), never an exception', () => {
-  const good = 'ab'.repeat(32).repeat(3) // a slot of depth 3 (tree of 5..8 leaves)
-  assert.equal(slotProof(good, 0, 8).length, 3)
+test('a short or malformed slot is no proof (empty), never an exception', () => {
+  const good = new Uint8Array(96).fill(0xab) // a slot of depth 3 (tree of 5..8 leaves)
+  assert.deepEqual(slotProof(good, 0, 8), Array(3).fill(`0x${'ab'.repeat(32)}`))
+  assert.equal(slotProof(good, 6, 7).length, 2, 'the last leaf of 7: a path of two, from a slot of three')
   for (const [slot, index, size] of [
-    ['zz'.repeat(96), 0, 8], // not hex
-    ['AB'.repeat(96), 0, 8], // not as written (lowercase)
-    ['ab'.repeat(64), 0, 8], // two hashes where three are due
-    [`${good}0`, 0, 8], // not whole hashes
+    [good.subarray(0, 64), 0, 8], // two hashes where three are due
+    [good.subarray(0, 95), 0, 8],
+    ['ab'.repeat(96), 0, 8], // text, not bytes
+    [null, 0, 8],
     [good, 8, 8], // a position outside the tree
     [good, -1, 8],
   ] as const) {
-    assert.deepEqual(slotProof(slot, index, size), [], `${slot.slice(0, 8)}… ${index}/${size}`)
+    assert.deepEqual(slotProof(slot, index, size), [], `${String(slot).slice(0, 8)}… ${index}/${size}`)
   }
 })
 

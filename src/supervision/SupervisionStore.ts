@@ -173,7 +173,7 @@ const batchFromRow = (r: Database['supervision_batches']): BatchRow => ({
 /** The verification row: the record, its leaf, its stored proof, the head and the committed batch (each null when absent). */
 type VerificationRow = Database['supervision_records'] & {
   leaf_hash: string | null
-  proof: string | null
+  proof: Uint8Array | null
   head_size: number | null
   head_root: string | null
   head_batch: number | null
@@ -283,7 +283,7 @@ export class SupervisionStore {
       .executeTakeFirst()
     if (!head || head.first_leaf === null || head.proof_depth === null || head.leaf_proofs === null || Number(head.first_leaf) > leafIndex) return undefined
     const depth = Number(head.proof_depth)
-    const slot = head.leaf_proofs.slice((leafIndex - Number(head.first_leaf)) * depth * 64, (leafIndex - Number(head.first_leaf) + 1) * depth * 64)
+    const slot = head.leaf_proofs.subarray((leafIndex - Number(head.first_leaf)) * depth * 32, (leafIndex - Number(head.first_leaf) + 1) * depth * 32)
     return { treeSize: Number(head.tree_size), batch: Number(head.batch), proof: slotProof(slot, leafIndex, Number(head.tree_size)) }
   }
 
@@ -364,7 +364,7 @@ export class SupervisionStore {
           .select([
             'l.leaf_hash as leaf_hash',
             // The record's slot of the head's proofs (NULL when the head stored none for it).
-            sql<string | null>`case when h.first_leaf <= r.seq then substr(h.leaf_proofs, (r.seq - h.first_leaf) * h.proof_depth * 64 + 1, h.proof_depth * 64) end`.as('proof'),
+            sql<Uint8Array | null>`case when h.first_leaf <= r.seq then substr(h.leaf_proofs, (r.seq - h.first_leaf) * h.proof_depth * 32 + 1, h.proof_depth * 32) end`.as('proof'),
             'h.tree_size as head_size', 'h.root as head_root', 'h.batch as head_batch', 'h.batch_index as head_index', 'h.batch_path as head_path',
             'b.root as batch_root', 'b.heads as batch_heads', 'b.tx_hash as batch_tx',
           ])
@@ -479,7 +479,7 @@ export class SupervisionStore {
       ...this.#inserts('supervision_heads', ['channel_id', 'tree_size', 'root', 'batch', 'batch_index', 'batch_path', 'first_leaf', 'proof_depth', 'leaf_proofs'],
         heads.map((h) => {
           const p = h.proofs ? encodeHeadProofs(h.treeSize, h.proofs) : undefined
-          return [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath), p?.firstLeaf ?? null, p?.depth ?? null, p?.text ?? null]
+          return [channelIdText(h.channelId), h.treeSize, h.root, h.batch, h.batchIndex, JSON.stringify(h.batchPath), p?.firstLeaf ?? null, p?.depth ?? null, p?.bytes ?? null]
         })),
     ], ANCHORING)
   }
@@ -577,36 +577,35 @@ export class SupervisionStore {
 
 /**
  * A head's stored proofs (migration 0004): one slot per record it anchors first, each slot
- * `depth` = ceil(log2(treeSize)) hashes of 64 hex digits (no 0x), the record's path first and
- * zeros after it. Fixed-width slots let the verification query cut one record's slot with
- * `substr`; the path's own length follows from the position and the tree size.
+ * `depth` = ceil(log2(treeSize)) 32-byte hashes, the record's path first and zeros after it.
+ * Fixed-width slots let the verification query cut one record's slot with `substr` (a byte
+ * offset into a BLOB); the path's own length follows from the position and the tree size.
  */
-export function encodeHeadProofs(treeSize: number, proofs: HeadProofs): { firstLeaf: number; depth: number; text: string } {
+export function encodeHeadProofs(treeSize: number, proofs: HeadProofs): { firstLeaf: number; depth: number; bytes: Uint8Array } {
   const depth = treeDepth(treeSize)
-  const bytes = Buffer.alloc(proofs.paths.length * depth * 32)
+  const bytes = new Uint8Array(proofs.paths.length * depth * 32)
   proofs.paths.forEach((path, i) => {
     if (path.length > depth) throw new Error(`supervision: an inclusion path of ${path.length} hashes in a tree of ${treeSize} leaves`)
     path.forEach((hash, k) => bytes.set(hash, (i * depth + k) * 32))
   })
-  return { firstLeaf: proofs.firstLeaf, depth, text: bytes.toString('hex') }
+  return { firstLeaf: proofs.firstLeaf, depth, bytes }
 }
-
-const SLOT_TEXT = /^(?:[0-9a-f]{64})*$/
 
 /**
  * The inclusion path of position `index` in a tree of `treeSize` from its stored slot; `[]`
- * (no proof, so verification fails) when the slot is malformed or too short — a stored proof
+ * (no proof, so verification fails) when the slot is too short or not bytes — a stored proof
  * is checked, never trusted.
  */
-export function slotProof(slot: string, index: number, treeSize: number): Hex[] {
+export function slotProof(slot: unknown, index: number, treeSize: number): Hex[] {
   let length: number
   try {
     length = pathLength(index, treeSize)
   } catch {
     return [] // a position the head does not hold
   }
-  if (!SLOT_TEXT.test(slot) || slot.length < length * 64) return []
+  if (!(slot instanceof Uint8Array) || slot.length < length * 32) return []
+  const hex = Buffer.from(slot.buffer, slot.byteOffset, length * 32).toString('hex')
   const hashes: Hex[] = []
-  for (let k = 0; k < length; k++) hashes.push(`0x${slot.slice(k * 64, k * 64 + 64)}`)
+  for (let k = 0; k < length; k++) hashes.push(`0x${hex.slice(k * 64, k * 64 + 64)}`)
   return hashes
 }
