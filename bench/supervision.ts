@@ -81,6 +81,9 @@ async function trade(w: World, trades: number): Promise<void> {
 }
 
 /** Runs the HTTP load generator in its own process. */
+/** CPU microseconds per request from a `process.cpuUsage` difference. */
+const cpuPerRequest = (cpu: NodeJS.CpuUsage, requests: number) => Math.round((cpu.user + cpu.system) / Math.max(1, requests))
+
 function load(url: string, paths: string[], dir: string): Promise<HttpLoadResult> {
   const config = join(dir, `load-${paths.length}.json`)
   writeFileSync(config, JSON.stringify({ url, paths, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }))
@@ -231,8 +234,13 @@ async function main(): Promise<void> {
     const app = createApi({ client: w.client, keyring: staticKeyring([]), tokens: { save: async () => {} }, logger, database, tracker, supervision: service })
     const server = await startApiServer({ app, tracker, host: '127.0.0.1', port: 0, logger })
     log(`verify: ${LOAD_CONNECTIONS} connections × ${LOAD_SECONDS} s over ${sample.length} distinct records, from a separate process…`)
+    // The node's CPU per request beside the load process's: both share the machine's cores.
+    let cpu = process.cpuUsage()
     const health = await load(server.url, ['/health'], dir)
+    const healthCpuUs = cpuPerRequest(process.cpuUsage(cpu), health.requests)
+    cpu = process.cpuUsage()
     const verify = await profiled('http', () => load(server.url, sample.map((id) => `/v1/supervision/records/${id}/verification`), dir))
+    const verifyCpuUs = cpuPerRequest(process.cpuUsage(cpu), verify.requests)
     await server.close()
     if (verify.non2xx + verify.errors > 0) throw new Error(`${verify.non2xx + verify.errors} verification requests failed`)
 
@@ -312,6 +320,7 @@ async function main(): Promise<void> {
           ['  process CPU over the write phase', `${threads.processCpuPct} % of one core`, 'every thread of the process; two cores offer 200 %'],
           ['trace verifications over HTTP', `${round(verify.rps)} req/s`, `${round(verify.rps / SEED.traceTps, 1)}× seed 002's ${SEED.traceTps} tps`],
           ['  verification p50 / p99', `${round(verify.p50Ms)} / ${round(verify.p99Ms)} ms`, `GET /health baseline: ${round(health.rps)} req/s, p99 ${round(health.p99Ms)} ms`],
+          ['  node CPU per request, verification / health', `${verifyCpuUs} / ${healthCpuUs} µs`, `the load process used ${verify.loadCpuPct} / ${health.loadCpuPct} % of one core`],
           ['trace time, ours (full Merkle verification), median', `${round(medianOurs * 1000)} µs`, ''],
           ['trace time, method B (read back from contract storage), median', `${round(medianB * 1000)} µs`, `ours ${round(speedup, 1)}× faster (seed: 58% lower)`],
           ['  the same timed call by call, ours / method B', `${round(interleaved.ours * 1000)} / ${round(interleaved.b * 1000)} µs`, `${round(interleaved.b / interleaved.ours, 1)}×`],
@@ -340,6 +349,8 @@ async function main(): Promise<void> {
       channels: TRADES,
       batches: batches + 1,
       healthRps: round(health.rps),
+      nodeCpuUsPerRequest: { verification: verifyCpuUs, health: healthCpuUs },
+      loadCpuPct: { verification: verify.loadCpuPct, health: health.loadCpuPct },
       database: database.dialect,
     })
   } finally {

@@ -25,11 +25,15 @@ export interface HttpLoadResult {
   requests: number
   non2xx: number
   errors: number
+  /** CPU time of this load process per second of the run, in % of one core (it shares the machine with the server). */
+  loadCpuPct: number
 }
 
 // The configuration as JSON, or `@file` holding it (long path lists exceed the argument limit).
 const arg = process.argv[2] ?? '{}'
 const config = JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as HttpLoadConfig
+const cpuBefore = process.cpuUsage()
+const started = performance.now()
 const result = await autocannon({
   url: config.url,
   connections: config.connections,
@@ -43,5 +47,9 @@ const out: HttpLoadResult = {
   requests: result.requests.total,
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
+  loadCpuPct: (() => {
+    const cpu = process.cpuUsage(cpuBefore)
+    return Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 1000) / 10
+  })(),
 }
 process.stdout.write(`${JSON.stringify(out)}\n`)
