@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { CompiledQuery, Kysely } from 'kysely'
+import { RequestChannel } from '../threads/RequestChannel.ts'
 import type { Database } from './schema.ts'
 import { SQLITE_CACHE_KIB } from './readConnection.ts'
 import { WRITER_SOURCE } from './writerThreadSource.ts'
@@ -59,13 +60,10 @@ export class WriterThreadError extends Error {
   }
 }
 
-interface Pending {
+interface Queued {
+  statements: [string, readonly unknown[]][]
   resolve(): void
   reject(error: Error): void
-}
-
-interface Queued extends Pending {
-  statements: [string, readonly unknown[]][]
 }
 
 /** How long the thread waits for the main connection's write lock before failing a transaction. */
@@ -82,13 +80,12 @@ const BUSY_TIMEOUT_MS = 30_000
  */
 export class SqliteWriterThread implements TransactionRunner {
   readonly #file: string
-  #worker: Worker | undefined
+  #thread: RequestChannel<number> | undefined
   /** The transaction the thread is running (at most one). */
-  readonly #pending = new Map<number, Pending>()
+  #running: Queued | undefined
   /** Transactions waiting for the thread: urgent ones go first. */
   readonly #queue: Queued[] = []
   readonly #urgent: Queued[] = []
-  #nextId = 0
   #closed = false
   /** Set by close while transactions are running or queued: called once none is left. */
   #drained: (() => void) | undefined
@@ -114,14 +111,30 @@ export class SqliteWriterThread implements TransactionRunner {
    * still go first (the thread waits one answer's round trip between two transactions).
    */
   #send(): void {
-    if (this.#pending.size > 0) return
+    if (this.#running) return
     const next = this.#urgent.shift() ?? this.#queue.shift()
     if (!next) return
-    const worker = (this.#worker ??= this.#spawn())
-    const id = this.#nextId++
-    this.#pending.set(id, next)
-    worker.ref()
-    worker.postMessage({ id, statements: next.statements })
+    this.#running = next
+    const thread = (this.#thread ??= this.#spawn())
+    thread.request({ statements: next.statements }).then(
+      (busyMs) => {
+        this.stats.busyMs += busyMs
+        this.stats.transactions++
+        this.#settled(next, undefined)
+      },
+      (error: Error) => this.#settled(next, error),
+    )
+  }
+
+  /** The running transaction was answered (or its thread failed): the next one goes. */
+  #settled(transaction: Queued, error: Error | undefined): void {
+    this.#running = undefined
+    if (error) transaction.reject(error)
+    else transaction.resolve()
+    // A failed thread: the queued transactions go to a new one — unless closing, then they fail too.
+    if (error && this.#closed) for (const q of this.#queue.splice(0).concat(this.#urgent.splice(0))) q.reject(error)
+    else this.#send()
+    this.#checkDrained()
   }
 
   /** Waits for every transaction already given, then closes the thread's connection. */
@@ -129,7 +142,7 @@ export class SqliteWriterThread implements TransactionRunner {
     if (this.#closed) return
     this.#closed = true
     if (this.#busy) await new Promise<void>((resolve) => (this.#drained = resolve))
-    const worker = this.#worker
+    const worker = this.#thread?.worker
     if (!worker) return
     worker.ref()
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
@@ -138,7 +151,7 @@ export class SqliteWriterThread implements TransactionRunner {
   }
 
   get #busy(): boolean {
-    return this.#pending.size + this.#queue.length + this.#urgent.length > 0
+    return this.#running !== undefined || this.#queue.length + this.#urgent.length > 0
   }
 
   /** After an answer or a failure: tells a waiting close when nothing is left. */
@@ -148,37 +161,22 @@ export class SqliteWriterThread implements TransactionRunner {
     this.#drained = undefined
   }
 
-  #spawn(): Worker {
+  #spawn(): RequestChannel<number> {
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
       execArgv: [], // plain CommonJS: none of the parent's loaders or flags
       workerData: { file: this.#file, betterSqlite3: createRequire(import.meta.url).resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: SQLITE_CACHE_KIB },
     })
-    worker.on('message', (m: { id: number; busyMs?: number; error?: { message: string; code?: string } }) => {
-      const p = this.#pending.get(m.id)
-      if (!p) return
-      this.#pending.delete(m.id)
-      if (m.error) p.reject(new WriterThreadError(m.error.message, m.error.code))
-      else {
-        this.stats.busyMs += m.busyMs ?? 0
-        this.stats.transactions++
-        p.resolve()
-      }
-      this.#send()
-      if (this.#pending.size === 0 && !this.#closed) worker.unref() // closing: held until it exits
-      this.#checkDrained()
+    const thread: RequestChannel<number> = new RequestChannel<number>(worker, {
+      read: (m) => {
+        const error = m.error as { message: string; code?: string } | undefined
+        return error ? { error: new WriterThreadError(error.message, error.code) } : { value: Number(m.busyMs ?? 0) }
+      },
+      failure: (why) => new WriterThreadError(why, undefined),
+      onFailure: () => {
+        if (this.#thread === thread) this.#thread = undefined // the next transaction starts a new thread
+      },
     })
-    const fail = (error: Error) => {
-      if (this.#worker === worker) this.#worker = undefined // the next transaction starts a new thread
-      for (const p of this.#pending.values()) p.reject(error)
-      this.#pending.clear()
-      if (!this.#closed) this.#send() // the queued ones go to a new thread
-      else for (const q of this.#queue.splice(0).concat(this.#urgent.splice(0))) q.reject(error)
-      this.#checkDrained()
-    }
-    worker.on('error', (e) => fail(new WriterThreadError(e.message, undefined)))
-    worker.on('exit', (code) => fail(new WriterThreadError(`exited (${code})`, undefined)))
-    worker.unref() // after the listeners: adding a 'message' listener refs the worker again
-    return worker
+    return thread
   }
 }

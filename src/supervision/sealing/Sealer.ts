@@ -12,12 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { build } from 'esbuild'
 import type { Logger } from 'pino'
+import { RequestChannel } from '../../threads/RequestChannel.ts'
 import { sealBatch, type SealedBatch, type SealRequest } from './sealBatch.ts'
-
-interface Pending {
-  resolve(sealed: SealedBatch, busyMs: number): void
-  reject(error: Error): void
-}
 
 /**
  * The thread's program. From the CLI bundle: its prebuilt entry beside the bundle (which
@@ -48,14 +44,10 @@ export class SealThreadError extends Error {
 }
 
 export class Sealer {
-  #worker: Worker | undefined
+  #thread: RequestChannel<{ sealed: SealedBatch; busyMs: number }> | undefined
   #starting: Promise<void> | undefined
   #ready = false
-  readonly #pending = new Map<number, Pending>()
-  #nextId = 0
   #closed = false
-  /** Set by close while batches are out: called once the last is answered (or the thread failed). */
-  #drained: (() => void) | undefined
   /** False when threads are not wanted, or one failed before it was ready (it would again). */
   #threaded: boolean
 
@@ -85,8 +77,8 @@ export class Sealer {
 
   seal(request: SealRequest): Promise<SealedBatch> {
     this.warm()
-    const worker = this.#worker
-    if (!worker || !this.#ready) {
+    const thread = this.#thread
+    if (!thread || !this.#ready) {
       try {
         const sealed = sealBatch(request)
         this.stats.inlineBatches++
@@ -96,19 +88,11 @@ export class Sealer {
         return Promise.reject(e as Error)
       }
     }
-    const id = this.#nextId++
-    return new Promise<SealedBatch>((resolve, reject) => {
-      this.#pending.set(id, {
-        resolve: (sealed, busyMs) => {
-          this.stats.threadBatches++
-          this.stats.threadRecords += request.jobs.length
-          this.stats.threadBusyMs += busyMs
-          resolve(sealed)
-        },
-        reject,
-      })
-      if (this.#pending.size === 1) worker.ref()
-      worker.postMessage({ id, request })
+    return thread.request({ request }).then(({ sealed, busyMs }) => {
+      this.stats.threadBatches++
+      this.stats.threadRecords += request.jobs.length
+      this.stats.threadBusyMs += busyMs
+      return sealed
     })
   }
 
@@ -116,12 +100,12 @@ export class Sealer {
   async close(): Promise<void> {
     this.#closed = true
     await this.#starting
-    const worker = this.#worker
-    this.#worker = undefined
+    const thread = this.#thread
+    this.#thread = undefined
     this.#ready = false
-    if (!worker) return
-    if (this.#pending.size) await new Promise<void>((resolve) => (this.#drained = resolve))
-    await worker.terminate()
+    if (!thread) return
+    await thread.drained()
+    await thread.worker.terminate()
   }
 
   /** Builds the program (from the sources) and starts the thread; batches are sealed inline until it is ready. */
@@ -135,41 +119,26 @@ export class Sealer {
       return
     }
     if (this.#closed) return
-    this.#worker = this.#spawn(p)
+    this.#thread = this.#spawn(p)
   }
 
-  #spawn(p: { url: URL } | { source: string }): Worker {
+  #spawn(p: { url: URL } | { source: string }): RequestChannel<{ sealed: SealedBatch; busyMs: number }> {
     const worker = 'url' in p ? new Worker(p.url, { execArgv: [] }) : new Worker(p.source, { eval: true, execArgv: [] })
-    worker.on('message', (m: { ready?: true; id: number; sealed?: SealedBatch; busyMs?: number; error?: string }) => {
-      if (m.ready) {
-        this.#ready = this.#worker === worker
-        return
-      }
-      const p = this.#pending.get(m.id)
-      if (!p) return
-      this.#pending.delete(m.id)
-      if (this.#pending.size === 0) {
-        worker.unref()
-        this.#drained?.()
-      }
-      if (m.error !== undefined) p.reject(new SealThreadError(`seal thread: ${m.error}`))
-      else p.resolve(m.sealed!, m.busyMs ?? 0)
-    })
-    const fail = (error: Error) => {
-      if (this.#worker === worker && !this.#closed) this.#logger?.warn({ err: error }, this.#ready ? 'supervision: the seal thread died; a new one starts with the next batch' : 'supervision: the seal thread cannot start; sealing on the main thread')
-      if (this.#worker === worker && !this.#ready) this.#threaded = false // cannot start here: seal inline from now on
-      if (this.#worker === worker) {
-        this.#worker = undefined // the next batch starts a new thread (and is sealed inline meanwhile)
+    const thread = new RequestChannel<{ sealed: SealedBatch; busyMs: number }>(worker, {
+      read: (m) => (m.error !== undefined ? { error: new SealThreadError(`seal thread: ${String(m.error)}`) } : { value: { sealed: m.sealed as SealedBatch, busyMs: Number(m.busyMs ?? 0) } }),
+      failure: (why) => new SealThreadError(`seal thread: ${why}`),
+      onMessage: (m) => {
+        if ((m as { ready?: true }).ready) this.#ready = this.#thread === thread
+      },
+      onFailure: (error) => {
+        if (this.#thread !== thread) return // closed, or already replaced
+        if (!this.#closed) this.#logger?.warn({ err: error }, this.#ready ? 'supervision: the seal thread died; a new one starts with the next batch' : 'supervision: the seal thread cannot start; sealing on the main thread')
+        if (!this.#ready) this.#threaded = false // cannot start here: seal inline from now on
+        this.#thread = undefined // the next batch starts a new thread (and is sealed inline meanwhile)
         this.#ready = false
         this.#starting = undefined
-      }
-      for (const p of this.#pending.values()) p.reject(error)
-      this.#pending.clear()
-      this.#drained?.()
-    }
-    worker.on('error', (e) => fail(new SealThreadError(`seal thread: ${e.message}`)))
-    worker.on('exit', (code) => fail(new SealThreadError(`seal thread exited (${code})`)))
-    worker.unref() // after the listeners: adding a 'message' listener refs the worker again
-    return worker
+      },
+    })
+    return thread
   }
 }
