@@ -438,25 +438,24 @@ async function runSequence(actions: Action[], log: string[]): Promise<void> {
 
   async function verify(): Promise<void> {
     const m = w.deployment.marketplace
-    const read = (fn: string, args: readonly unknown[]) => w.client.read(m, MarketplaceAbi, fn, args)
     const tokenOf = (a: Address) => w.client.read(w.deployment.credit, AllianceCreditAbi, 'balanceOf', [a])
     const [accounts, tokens, listings, hashes, held] = await Promise.all([
-      Promise.all(partyNames.map((p) => read('accountOf', [addr[p]]))),
+      Promise.all(partyNames.map((p) => w.client.read(m, MarketplaceAbi, 'accountOf', [addr[p]]))),
       Promise.all(partyNames.map((p) => tokenOf(addr[p]))),
-      Promise.all(model.listings.map((l) => read('listing', [l.id]))),
-      Promise.all(model.trades.map((t) => read('tradeHash', [t.record.id]))),
+      Promise.all(model.listings.map((l) => w.client.read(m, MarketplaceAbi, 'listing', [l.id]))),
+      Promise.all(model.trades.map((t) => w.client.read(m, MarketplaceAbi, 'tradeHash', [t.record.id]))),
       tokenOf(m),
     ])
     let internal = 0n
     partyNames.forEach((p, i) => {
-      const [available, locked, orders] = accounts[i] as [bigint, bigint, bigint]
+      const [available, locked, orders] = accounts[i]!
       const e = model.acct(addr[p])
       assert.deepEqual({ party: p, available, locked, orders }, { party: p, ...e }, `${p} after: ${log.at(-1)}`)
       assert.equal(tokens[i], model.tokens.get(addr[p]), `${p} tokens after: ${log.at(-1)}`)
       internal += available + locked
     })
     model.listings.forEach((l, i) => {
-      const onChain = listings[i] as { standing: bigint; closedAt: number }
+      const onChain = listings[i]!
       assert.equal(onChain.standing, l.standing, `listing ${l.id} standing after: ${log.at(-1)}`)
       assert.equal(Number(onChain.closedAt), l.closedAt, `listing ${l.id} closedAt`)
       internal += onChain.standing

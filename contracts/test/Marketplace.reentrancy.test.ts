@@ -53,7 +53,7 @@ async function setup(): Promise<Attack> {
   const buyer = client.as(w.buyer.account)
   const operator = client.as(newAccount())
   const tokenWrite = (functionName: string, args: readonly unknown[]) => client.write(operator.account, token, attackAbi, functionName, args)
-  const read = (functionName: string) => client.read(token, ReentrantCreditAbi, functionName, [])
+  const read = (functionName: 'reentryReturnData' | 'reentered' | 'reentrySucceeded') => client.read(token, ReentrantCreditAbi, functionName, [])
 
   // Mallory's organisation binds the token contract itself as its buyer key.
   const mallory = w.client.as(newAccount())

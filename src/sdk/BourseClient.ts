@@ -20,6 +20,9 @@ import {
   type Address,
   type Chain,
   type Hash,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
   type Hex,
   type Log,
   type PublicClient,
@@ -212,8 +215,13 @@ export class BourseClient {
 
   // ───────────── plumbing ─────────────
 
-  /** A typed view call; reverts become {@link ContractRevertError}. */
-  async read<const abi extends Abi, const name extends string>(address: Address, abi: abi, functionName: name, args: readonly unknown[]): Promise<any> {
+  /** A typed view call (its result typed from the ABI); reverts become {@link ContractRevertError}. */
+  async read<const abi extends Abi, name extends ContractFunctionName<abi, 'pure' | 'view'>, const args extends ContractFunctionArgs<abi, 'pure' | 'view', name>>(
+    address: Address,
+    abi: abi,
+    functionName: name,
+    args: args,
+  ): Promise<ContractFunctionReturnType<abi, 'pure' | 'view', name, args>> {
     try {
       return await this.publicClient.readContract({ address, abi, functionName, args } as never)
     } catch (error) {
