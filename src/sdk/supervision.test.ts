@@ -65,3 +65,15 @@ test('bootstrapSupervision publishes and oversees once; publishEncryptionKeyIfCh
     ['EncryptionKeyPublished', w.orgs.seller.address],
   ])
 })
+
+test('an opening reports the state hash the contract stored (computed on first read)', async () => {
+  const w = await createWorld({ pricing: 'fixed' })
+  const { channels } = await w.platform.openChannels([
+    { channelId: 0x77n, kind: 'DePlSu', members: [w.orgs.buyer.address, w.orgs.platform.address] },
+    { channelId: 0x78n, kind: 'DePlPrSu', members: [w.orgs.buyer.address, w.orgs.platform.address, w.orgs.seller.address] },
+  ])
+  assert.deepEqual(channels.map((c) => c.channelId), [0x77n, 0x78n])
+  for (const c of channels) assert.equal(c.state, await w.client.channelState(c.channelId))
+  const serialised = JSON.parse(JSON.stringify(channels[1], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as { state: string }
+  assert.equal(serialised.state, channels[1]!.state, 'serialised like any field')
+})

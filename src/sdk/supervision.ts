@@ -144,7 +144,19 @@ export async function openChannels(client: BourseClient, platformKey: Account, o
     const kind = channelKinds[e.args.kind] as ChannelKindName
     const members = [...e.args.members]
     const supervisors = [...e.args.supervisors]
-    channels.push({ channelId: e.args.channelId, kind, members, supervisors, state: channelOpenedState(e.args.kind, members, supervisors) })
+    // The state hash on first read: viem's keccak costs ~56 µs per channel, and the node's
+    // anchorer opens channels by the hundred without reading it.
+    const kindIndex = e.args.kind
+    let state: Hex | undefined
+    channels.push({
+      channelId: e.args.channelId,
+      kind,
+      members,
+      supervisors,
+      get state() {
+        return (state ??= channelOpenedState(kindIndex, members, supervisors))
+      },
+    })
   }
   return { ...result, channels }
 }
