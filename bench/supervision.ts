@@ -80,10 +80,10 @@ async function trade(w: World, trades: number): Promise<void> {
   )
 }
 
-/** Runs the HTTP load generator in its own process. */
 /** CPU microseconds per request from a `process.cpuUsage` difference. */
 const cpuPerRequest = (cpu: NodeJS.CpuUsage, requests: number) => Math.round((cpu.user + cpu.system) / Math.max(1, requests))
 
+/** Runs the HTTP load generator in its own process. */
 function load(url: string, paths: string[], dir: string): Promise<HttpLoadResult> {
   const config = join(dir, `load-${paths.length}.json`)
   writeFileSync(config, JSON.stringify({ url, paths, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }))

@@ -23,6 +23,7 @@
  * 0003's rows, these are a cache the verifier checks, never trusts.
  */
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
+import { up as createPerRecordProofs } from './0003_supervision_proofs.ts'
 
 /** Heads converted per round (their proof rows are read together). */
 const HEADS_PER_ROUND = 500
@@ -62,17 +63,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  // The per-record table comes back empty: verification recomputes those proofs from the log.
-  await db.schema
-    .createTable('supervision_proofs')
-    .addColumn('channel_id', 'text', (c) => c.notNull())
-    .addColumn('leaf_index', 'integer', (c) => c.notNull())
-    .addColumn('tree_size', 'integer', (c) => c.notNull())
-    .addColumn('batch', 'integer', (c) => c.notNull())
-    .addColumn('proof', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('supervision_proofs_pk', ['channel_id', 'leaf_index'])
-    .execute()
-  await db.schema.createIndex('supervision_proofs_by_batch').on('supervision_proofs').column('batch').execute()
+  // The per-record table comes back as 0003 made it, empty: verification recomputes those proofs from the log.
+  await createPerRecordProofs(db)
   for (const column of ['leaf_proofs', 'proof_depth', 'first_leaf']) await db.schema.alterTable('supervision_heads').dropColumn(column).execute()
 }
 
