@@ -24,9 +24,13 @@ const CLI_BUNDLE = join('artifacts', 'cli', 'bourse.mjs')
 export async function buildCliBundle(root: string): Promise<string> {
   const outfile = join(root, CLI_BUNDLE)
   await build({
-    // The seal thread's program beside the bundle: a thread loads it by its own URL
-    // (src/supervision/sealing/Sealer.ts looks beside the module that inlined it).
-    entryPoints: { bourse: join(root, 'src', 'cli', 'main.ts'), 'seal-thread': join(root, 'src', 'supervision', 'sealing', 'sealThread.ts') },
+    // The worker threads' programs beside the bundle: a thread loads its own by URL
+    // (src/threads/threadProgram.ts looks beside the module that inlined it).
+    entryPoints: {
+      bourse: join(root, 'src', 'cli', 'main.ts'),
+      'seal-thread': join(root, 'src', 'supervision', 'sealing', 'sealThread.ts'),
+      'verify-thread': join(root, 'src', 'supervision', 'verifying', 'verifyThread.ts'),
+    },
     outdir: dirname(outfile),
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -19,6 +19,8 @@ export const SQLITE_CACHE_KIB = 64 * 1024
 const MMAP_BYTES = 256 * 1024 * 1024
 
 export interface ReadConnection {
+  /** The database file it reads (another thread may open its own connection to it). */
+  readonly file: string
   /** The rows of a compiled SELECT, read from the last committed state. */
   rows<R>(query: CompiledQuery): R[]
   close(): void
@@ -40,6 +42,7 @@ export function openReadConnection(file: string): ReadConnection {
   database.pragma(`cache_size = ${-SQLITE_CACHE_KIB}`)
   const statements = withStatementCache(database)
   return {
+    file,
     rows<R>(query: CompiledQuery): R[] {
       return (statements.prepare(query.sql) as unknown as SqliteDatabase.Statement).all(query.parameters as unknown[]) as R[]
     },

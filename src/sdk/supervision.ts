@@ -8,7 +8,7 @@
  * await client.as(platformKey).openChannels([{ channelId: trade.id, kind: 'DePlPrSu', members: [buyerOrg, platformOrg, sellerOrg] }])
  * const state = await client.channelState(trade.id) // === channelOpenedState('DePlPrSu', members, supervisors)
  */
-import { decodeEventLog, encodeAbiParameters, keccak256, type Account, type Address, type Hex, type Log, type TransactionReceipt } from 'viem'
+import { decodeEventLog, encodeAbiParameters, keccak256, toEventSelector, type Account, type Address, type Hex, type Log, type TransactionReceipt } from 'viem'
 import { SupervisionAbi } from '../contracts/generated.ts'
 import type { BourseClient, WriteResult } from './BourseClient.ts'
 
@@ -69,10 +69,21 @@ export function channelJoinedState(state: Hex, supervisor: Address): Hex {
 }
 
 /** Supervision events decoded from one receipt. */
+/**
+ * The contract's events by selector, hashed once: given the whole ABI, viem's decodeEventLog
+ * hashes every event signature in it (noble's keccak) for every log, and an opening of 100
+ * channels has 100 logs. Given the one event, it hashes one.
+ */
+const eventsBySelector = new Map(SupervisionAbi.filter((item) => item.type === 'event').map((event) => [toEventSelector(event), [event]]))
+
 function supervisionEvents(receipt: TransactionReceipt, supervision: Address) {
   return receipt.logs
     .filter((l: Log) => l.address.toLowerCase() === supervision.toLowerCase())
-    .map((l) => decodeEventLog({ abi: SupervisionAbi, data: l.data, topics: l.topics, strict: true }))
+    .map((l) => {
+      // An unknown selector gets the whole ABI, so that decodeEventLog names the error as before.
+      const abi = (eventsBySelector.get(l.topics[0] ?? '0x') ?? SupervisionAbi) as typeof SupervisionAbi
+      return decodeEventLog({ abi, data: l.data, topics: l.topics, strict: true })
+    })
 }
 
 // ───────────── reads ─────────────

@@ -145,6 +145,11 @@ export class RecordLog {
     return written
   }
 
+  /** Whether submissions are sealed on the seal thread now (it has started and is ready). */
+  get sealThreadReady(): boolean {
+    return this.#sealer.threadReady
+  }
+
   /** Where and how much was sealed (see {@link Sealer.stats}). */
   get sealStats(): Sealer['stats'] {
     return this.#sealer.stats

@@ -8,7 +8,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import { bytesToHex, getAddress, hexToBytes, type Address } from 'viem'
+import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from 'viem'
 import type { ReadConnection } from '../db/readConnection.ts'
 import type { TransactionRunner } from '../db/writerThread.ts'
 import type { Database } from '../db/schema.ts'
@@ -19,7 +19,8 @@ import { RecordLog } from './RecordLog.ts'
 import { RecordProducer } from './RecordProducer.ts'
 import { SupervisionStore } from './SupervisionStore.ts'
 import { ChannelKind, channelPlanOf, loadTradeContext, type AssetSizeLookup } from './tradeContext.ts'
-import { Verifier, type ChannelAudit } from './Verifier.ts'
+import { Verifier, type ChannelAudit, type RecordVerification } from './Verifier.ts'
+import { ThreadedVerifier } from './verifying/ThreadedVerifier.ts'
 
 export interface SupervisionServiceParameters {
   db: Kysely<Database>
@@ -39,6 +40,8 @@ export interface SupervisionServiceParameters {
   assetSize?: AssetSizeLookup
   maxBatchRecords?: number
   maxDelayMs?: number
+  /** Record verifications on a thread of their own when the database is an SQLite file (default true). */
+  verifyThread?: boolean
   pollMs?: number
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
 }
@@ -52,6 +55,7 @@ export class SupervisionService {
   readonly anchorer: Anchorer
   readonly producer: RecordProducer
   readonly verifier: Verifier
+  readonly #verifying: ThreadedVerifier
   readonly wrapper: ChannelKeyWrapper
   readonly #p: SupervisionServiceParameters
   readonly #keys = new Map<string, { key: Uint8Array | undefined; at: number }>()
@@ -92,10 +96,34 @@ export class SupervisionService {
       ...(p.logger ? { logger: p.logger } : {}),
     })
     this.verifier = new Verifier(this.store, p.chain, { chainId: p.chainId, contract: p.contract })
+    this.#verifying = new ThreadedVerifier({ verifier: this.verifier, file: p.verifyThread === false ? undefined : p.reader?.file, logger: p.logger })
+  }
+
+  /** Verifies a record ({@link Verifier.verify}) — on the verify thread when the database is an SQLite file. */
+  verify(recordId: Hex): Promise<RecordVerification> {
+    return this.#verifying.verify(recordId)
+  }
+
+  /** Whether verifications go to the verify thread now (it has started and is ready). */
+  get verifyThreadReady(): boolean {
+    return this.#verifying.threadReady
+  }
+
+  /** Verifications answered on the verify thread and inline. */
+  get verifyStats(): ThreadedVerifier['stats'] {
+    return this.#verifying.stats
+  }
+
+  /** Starts the seal and verify threads now rather than at first use (a benchmark's steady state). */
+  warm(): void {
+    this.log.warm()
+    this.#verifying.warm()
   }
 
   /** Settles what a crash left, then produces and anchors continuously. */
   async start(): Promise<void> {
+    // The seal thread now; the verify thread at the first verification (a node that serves
+    // none never starts it, and the first few run inline while it starts).
     this.log.warm()
     await this.anchorer.recover()
     this.anchorer.start()
@@ -109,7 +137,7 @@ export class SupervisionService {
     clearTimeout(this.#timer)
     await this.#polling
     await this.anchorer.stop({ flush: true })
-    await this.log.close()
+    await Promise.all([this.log.close(), this.#verifying.close()])
   }
 
   /** Produces records for everything indexed so far and distributes keys to joiners. */

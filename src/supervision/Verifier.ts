@@ -55,7 +55,8 @@ export class Verifier {
 
   constructor(
     readonly store: SupervisionStore,
-    readonly chain: SupervisionChain,
+    /** Only committed roots are read from the chain. */
+    readonly chain: Pick<SupervisionChain, 'batchRoot'>,
     readonly identity: { chainId: number; contract: Address },
   ) {}
 

@@ -132,7 +132,7 @@ export const supervisionRoutes: RegisterRoutes = (app, { deps, auth }) => {
       responses: { 200: jsonResponse(VerificationSchema, 'Pass, or exactly what does not match'), ...errors(400, 503) },
     }),
     async (c) => {
-      const v = await service().verifier.verify(c.req.valid('param').recordId)
+      const v = await service().verify(c.req.valid('param').recordId)
       return c.json({ ...v, channelId: v.channelId === null ? null : channelIdText(v.channelId) }, 200)
     },
   )
