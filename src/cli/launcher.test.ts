@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { Worker } from 'node:worker_threads'
+import { createTestDatabase } from '../db/testing/testDatabases.ts'
 import { sealBatch, type SealedBatch, type SealRequest } from '../supervision/sealing/sealBatch.ts'
 import { tradeDrafts } from '../supervision/testing/fixtures.ts'
 
@@ -84,5 +85,25 @@ test("the bundle's seal thread (artifacts/cli/seal-thread.mjs) seals as the sour
     assert.deepEqual({ ...sealed, leaves: Buffer.from(sealed.leaves) }, { ...inline, leaves: Buffer.from(inline.leaves) })
   } finally {
     await worker.terminate()
+  }
+})
+
+test("the bundle's verify thread (artifacts/cli/verify-thread.mjs) starts on a database file and answers", async () => {
+  const program = join(repo, 'artifacts', 'cli', 'verify-thread.mjs')
+  assert.ok(existsSync(program), 'npm run build writes the verify thread beside the bundle (ThreadedVerifier.ts loads it from there)')
+  const database = await createTestDatabase('sqlite')
+  const worker = new Worker(program, { workerData: { file: database.reader!.file, chainId: 31337, contract: `0x${'11'.repeat(20)}` } })
+  try {
+    const recordId = `0x${'ab'.repeat(32)}`
+    const answer = new Promise<{ verification: { status: string; problems: string[] } }>((resolve, reject) => {
+      worker.on('message', (m: { ready?: true; verification?: unknown }) => (m.ready ? worker.postMessage({ id: 1, recordId }) : resolve(m as never)))
+      worker.on('error', reject)
+    })
+    const { verification } = await answer
+    assert.equal(verification.status, 'not-found')
+    assert.match(verification.problems[0]!, /no record 0xabab/)
+  } finally {
+    await worker.terminate()
+    await database.destroy()
   }
 })
