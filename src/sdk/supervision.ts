@@ -68,7 +68,6 @@ export function channelJoinedState(state: Hex, supervisor: Address): Hex {
   return keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [state, supervisor]))
 }
 
-/** Supervision events decoded from one receipt. */
 /**
  * The contract's events by selector, hashed once: given the whole ABI, viem's decodeEventLog
  * hashes every event signature in it (noble's keccak) for every log, and an opening of 100
@@ -76,6 +75,7 @@ export function channelJoinedState(state: Hex, supervisor: Address): Hex {
  */
 const eventsBySelector = new Map(SupervisionAbi.filter((item) => item.type === 'event').map((event) => [toEventSelector(event), [event]]))
 
+/** Supervision events decoded from one receipt. */
 function supervisionEvents(receipt: TransactionReceipt, supervision: Address) {
   return receipt.logs
     .filter((l: Log) => l.address.toLowerCase() === supervision.toLowerCase())
