@@ -251,9 +251,11 @@ async function main(): Promise<void> {
     const verify = await profiled('http', () => load(server.url, sample.map((id) => `/v1/supervision/records/${id}/verification`), dir))
     const verifyCpuUs = cpuPerRequest(process.cpuUsage(cpu), verify.requests)
     // Where the verifications ran: the verify thread (SQLite file), or inline on the main thread.
+    const onThread = service.verifyStats.thread - verifyStatsBefore.thread
+    const inline = service.verifyStats.inline - verifyStatsBefore.inline
     const verifyThread = {
       mainBusyPct: round(100 * performance.eventLoopUtilization(mainBeforeHttp).utilization, 1),
-      onThreadPct: round((100 * (service.verifyStats.thread - verifyStatsBefore.thread)) / Math.max(1, service.verifyStats.thread + service.verifyStats.inline - verifyStatsBefore.thread - verifyStatsBefore.inline), 1),
+      onThreadPct: round((100 * onThread) / Math.max(1, onThread + inline), 1),
     }
     await server.close()
     if (verify.non2xx + verify.errors > 0) throw new Error(`${verify.non2xx + verify.errors} verification requests failed`)
