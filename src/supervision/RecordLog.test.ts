@@ -186,3 +186,16 @@ test('a source staged and not yet written is a duplicate in the next submission'
   assert.deepEqual([a.accepted.length, a.duplicates, b.accepted.length, b.duplicates], [4, 0, 0, 4])
   await assertContiguous(0x400n, 4)
 })
+
+test('a source recorded or rejected before is a duplicate for a log that has not cached its channel', async () => {
+  const store = new SupervisionStore(db.db, db.reader, db.writer)
+  const [first] = submissionsOf(0x700n, 2)
+  // Rejected without a plan (no members to encrypt for): the channel gets no key rows, so a
+  // later log finds it absent and looks its drafts up among the rejections only.
+  const rejected = await logOn(store).submit([{ ...first!, plan: undefined }])
+  assert.deepEqual(rejected.rejected.map((r) => r.rule), ['channel'])
+  assert.equal((await logOn(store).submit(submissionsOf(0x701n, 2))).accepted.length, 4)
+  const again = await logOn(store).submit([first!, ...submissionsOf(0x701n, 2)])
+  assert.deepEqual([again.accepted.length, again.rejected.length, again.duplicates], [0, 0, 5])
+  await assertContiguous(0x701n, 4)
+})

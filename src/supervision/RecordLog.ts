@@ -193,8 +193,8 @@ export class RecordLog {
   async #stageUnguarded(items: readonly Submission[]): Promise<Staged> {
     const epoch = this.#epoch
     const createdAt = (this.#p.now ?? Date.now)()
-    const known = await this.#p.store.knownSources(items.map((i) => i.draft))
     const absent = await this.#absentChannels(items)
+    const known = await this.#p.store.knownSources(items.map((i) => i.draft), absent)
     const seen = new Set<string>()
     const jobs: SealJob[] = []
     const keys: Uint8Array[] = []

@@ -566,9 +566,14 @@ export class SupervisionStore {
   /**
    * Which of these drafts (channel, source) were already recorded or rejected. A record id
    * derives from its channel and source, so the primary key answers for records.
+   *
+   * @param recordless channels (0x hex ids) known to hold no records — the caller found no key
+   *   rows for them, and a channel's first records are written with its key rows — so their
+   *   drafts are looked up among the rejections only.
    */
-  async knownSources(drafts: readonly { channelId: bigint; source: string }[]): Promise<Set<string>> {
-    const ids = new Map(drafts.map((d) => [recordIdOf(d.channelId, d.source), d.source]))
+  async knownSources(drafts: readonly { channelId: bigint; source: string }[], recordless: ReadonlySet<string> = new Set()): Promise<Set<string>> {
+    const ids = new Map<Hex, string>()
+    for (const d of drafts) if (!recordless.has(channelIdText(d.channelId))) ids.set(recordIdOf(d.channelId, d.source), d.source)
     const recorded = await inChunks([...ids.keys()], (chunk) => this.db.selectFrom('supervision_records').select('record_id').where('record_id', 'in', chunk).execute())
     const rejected = await inChunks(drafts.map((d) => d.source), (chunk) => this.db.selectFrom('supervision_rejections').select('source').where('source', 'in', chunk).execute())
     return new Set([...recorded.map((r) => ids.get(r.record_id as Hex)!), ...rejected.map((r) => r.source)])

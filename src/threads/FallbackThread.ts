@@ -10,7 +10,7 @@
  *   would again, so the owner works inline from then on;
  * - it is unreferenced while idle ({@link RequestChannel}): it never keeps a process alive.
  */
-import { Worker } from 'node:worker_threads'
+import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { RequestChannel, type RequestChannelOptions } from './RequestChannel.ts'
 import type { ThreadProgram } from './threadProgram.ts'
@@ -22,6 +22,8 @@ export interface FallbackThreadOptions<A> extends Pick<RequestChannelOptions<A>,
   fallback: string
   program(): Promise<ThreadProgram>
   workerData?: unknown
+  /** The thread's heap limits (Node's defaults when absent). */
+  resourceLimits?: ResourceLimits
   /** False: never start a thread (always inline). Default true. */
   enabled?: boolean
   /** Messages from the thread that answer no request (`ready` is handled here). */
@@ -86,7 +88,7 @@ export class FallbackThread<A> {
   }
 
   #spawn(program: ThreadProgram): RequestChannel<A> {
-    const options = { execArgv: [], workerData: this.#o.workerData }
+    const options = { execArgv: [], workerData: this.#o.workerData, ...(this.#o.resourceLimits ? { resourceLimits: this.#o.resourceLimits } : {}) }
     const worker = 'url' in program ? new Worker(program.url, options) : new Worker(program.source, { ...options, eval: true })
     const thread: RequestChannel<A> = new RequestChannel<A>(worker, {
       read: this.#o.read,

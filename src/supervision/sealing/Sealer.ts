@@ -18,6 +18,9 @@ export class SealThreadError extends Error {
   override readonly name = 'SealThreadError'
 }
 
+/** The seal thread's young generation (V8's default for a worker is smaller; see the constructor). */
+const SEAL_THREAD_YOUNG_GENERATION_MB = 64
+
 export class Sealer {
   readonly #thread: FallbackThread<{ sealed: SealedBatch; busyMs: number }>
 
@@ -31,6 +34,11 @@ export class Sealer {
       fallback: 'sealing on the main thread',
       program: () => threadProgram('seal-thread', new URL('./sealThread.ts', import.meta.url)),
       enabled: threaded,
+      // A 2,000-record batch allocates ~20 MB on the thread and keeps about half of it alive
+      // until it is answered, so every scavenge of V8's default young generation copies a
+      // batch's drafts and sealed columns; with 64 MB, about 40 % fewer scavenges and GC time
+      // (measured in bench:supervision: 57 -> 36 scavenges, 479 -> 297 ms per 40,000 records).
+      resourceLimits: { maxYoungGenerationSizeMb: SEAL_THREAD_YOUNG_GENERATION_MB },
       read: (m) => (m.error !== undefined ? { error: new SealThreadError(`seal thread: ${String(m.error)}`) } : { value: { sealed: m.sealed as SealedBatch, busyMs: Number(m.busyMs ?? 0) } }),
       failure: (why) => new SealThreadError(`seal thread: ${why}`),
       logger,
