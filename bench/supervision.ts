@@ -80,6 +80,11 @@ async function trade(w: World, trades: number): Promise<void> {
   )
 }
 
+/** Resolves once `ready()` holds (polled every 10 ms), or after 10 s (then the figures include the wait's consequences). */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ready(); i++) await new Promise((r) => setTimeout(r, 10))
+}
+
 /** CPU microseconds per request from a `process.cpuUsage` difference. */
 const cpuPerRequest = (cpu: NodeJS.CpuUsage, requests: number) => Math.round((cpu.user + cpu.system) / Math.max(1, requests))
 
@@ -176,7 +181,7 @@ async function main(): Promise<void> {
     })
     // The steady state: the seal thread ready before the first submission (it starts with the
     // service; the set-up above gives the event loop no turn to hear it is ready).
-    for (let i = 0; i < 1000 && !service.log.sealThreadReady; i++) await new Promise((r) => setTimeout(r, 10))
+    await until(() => service.log.sealThreadReady)
     const mainBefore = performance.eventLoopUtilization()
     const cpuBefore = process.cpuUsage()
     const sealBefore = { ...service.log.sealStats }
@@ -216,10 +221,13 @@ async function main(): Promise<void> {
     log(`  ${accepted} records accepted in ${round(submittedIn / 1000, 2)} s, all anchored after ${round(writeSeconds, 2)} s in ${batches + 1} batches`)
     // How busy each thread was over the write phase (wall time, so on two cores it includes waiting for a core).
     const sealAfter = service.log.sealStats
+    const writeCpuUs = ((cpu) => cpu.user + cpu.system)(process.cpuUsage(cpuBefore))
     const threads = {
       mainBusyPct: round(100 * performance.eventLoopUtilization(mainBefore).utilization, 1),
       /** CPU time of the whole process (every thread) over the phase, in % of one core: 200 is both cores. */
-      processCpuPct: round((((cpu) => cpu.user + cpu.system)(process.cpuUsage(cpuBefore)) / 1000 / (writeSeconds * 1000)) * 100, 1),
+      processCpuPct: round((writeCpuUs / 1000 / (writeSeconds * 1000)) * 100, 1),
+      /** CPU microseconds per record accepted, every thread of the process (the write rate on two cores is bounded by 2 s / this). */
+      cpuUsPerRecord: round(writeCpuUs / Math.max(1, accepted), 1),
       sealBusyPct: round((100 * (sealAfter.threadBusyMs - sealBefore.threadBusyMs)) / (writeSeconds * 1000), 1),
       writerBusyPct: round((100 * ((database.writer?.stats.busyMs ?? 0) - writerBefore.busyMs)) / (writeSeconds * 1000), 1),
       sealedInline: sealAfter.inlineRecords - sealBefore.inlineRecords,
@@ -235,7 +243,7 @@ async function main(): Promise<void> {
     // The verify thread starts at a node's first verification; here before the load, so the
     // figures are the steady state's (the first requests would run inline while it starts).
     service.warm()
-    for (let i = 0; i < 1000 && !service.verifyThreadReady; i++) await new Promise((r) => setTimeout(r, 10))
+    await until(() => service.verifyThreadReady)
     const logger = pino({ level: 'silent' })
     const tracker = new RequestTracker()
     const app = createApi({ client: w.client, keyring: staticKeyring([]), tokens: { save: async () => {} }, logger, database, tracker, supervision: service })
@@ -334,6 +342,7 @@ async function main(): Promise<void> {
           ['  submission -> on-chain commitment p50 / p99', `${round(p50)} / ${round(p99)} ms`, `${batches + 1} batches`],
           ['  main / seal / writer thread busy', `${threads.mainBusyPct} / ${threads.sealBusyPct} / ${threads.writerBusyPct} %`, 'of the write phase (wall time: on two cores, includes waiting for one)'],
           ['  process CPU over the write phase', `${threads.processCpuPct} % of one core`, 'every thread of the process; two cores offer 200 %'],
+          ['  process CPU per record', `${threads.cpuUsPerRecord} µs`, 'every thread; two cores cap the rate at 2,000,000 / this'],
           ['trace verifications over HTTP', `${round(verify.rps)} req/s`, `${round(verify.rps / SEED.traceTps, 1)}× seed 002's ${SEED.traceTps} tps`],
           ['  verification p50 / p99', `${round(verify.p50Ms)} / ${round(verify.p99Ms)} ms`, `GET /health baseline: ${round(health.rps)} req/s, p99 ${round(health.p99Ms)} ms`],
           ['  node CPU per request, verification / health', `${verifyCpuUs} / ${healthCpuUs} µs`, `the load process used ${verify.loadCpuPct} / ${health.loadCpuPct} % of one core`],
