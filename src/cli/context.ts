@@ -14,7 +14,7 @@ import { runningNode } from '../node/BourseNode.ts'
 import { connectRpc, type ChainConnection } from '../node/connection.ts'
 import { DataDir, defaultDataDir } from '../node/dataDir.ts'
 import { readDeployment } from '../node/deployment.ts'
-import { loadOrganisation, type LocalOrganisation } from '../node/organisations.ts'
+import { loadOrganisation, passphraseFor, type LocalOrganisation } from '../node/organisations.ts'
 import { BourseClient, type Actor } from '../sdk/BourseClient.ts'
 import { ApiBackend } from './backend/ApiBackend.ts'
 import type { MarketBackend } from './backend/MarketBackend.ts'
@@ -126,13 +126,11 @@ export class CliContext {
 
   /**
    * The private key of `role` of a local organisation, for what a viem account cannot do:
-   * unwrapping an asset key delivered to it (ECIES). Same passphrase rule as
-   * src/node/organisations.ts; the keystore is closed again at once.
+   * unwrapping an asset key delivered to it (ECIES). The keystore is closed again at once.
    */
   async privateKey(orgName: string, role: Role): Promise<Hex> {
     await this.org(orgName) // checks the name, says which organisations exist
-    const specific = process.env[`BOURSE_PASSPHRASE_${orgName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]
-    const keystore = await unlockKeystore({ path: this.dataDir.orgKeystore(orgName), passphrase: specific ?? process.env.BOURSE_PASSPHRASE ?? '', onWarning: () => {} })
+    const keystore = await unlockKeystore({ path: this.dataDir.orgKeystore(orgName), passphrase: passphraseFor(orgName), onWarning: () => {} })
     try {
       return keystore.key(role).privateKey
     } finally {

@@ -56,7 +56,8 @@ export function checkOrganisationName(name: string): string {
   return name
 }
 
-function passphraseFor(name: string): string {
+/** The passphrase of a local organisation's keystore (the rule in this module's header). */
+export function passphraseFor(name: string): string {
   const specific = process.env[`BOURSE_PASSPHRASE_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]
   return specific ?? process.env.BOURSE_PASSPHRASE ?? ''
 }
