@@ -65,6 +65,13 @@ describe('bourse commands through the node API', () => {
     bourseOk(dir, ['member', 'suspend', 'gamma', '--reason', 'late fees'])
     assert.equal(bourseOk(dir, ['--json', 'member', 'show', 'gamma']).json.status, 'Suspended')
     bourseOk(dir, ['member', 'reinstate', 'gamma'])
+    // Applying without `org create --roles` publishes the encryption key too (channel keys are
+    // wrapped to it); admit and bind-keys then find it on chain, equal to the local one.
+    bourseOk(dir, ['org', 'create', 'epsilon'])
+    assert.deepEqual(bourseOk(dir, ['--json', 'member', 'apply', 'epsilon', '--roles', 'buyer']).json.encryptionKeyPublished, true)
+    const admitted = bourseOk(dir, ['--json', 'member', 'admit', 'epsilon']).json
+    assert.deepEqual([admitted.boundKeys, admitted.encryptionKeyPublished], [['Buyer'], false])
+    assert.deepEqual(bourseOk(dir, ['--json', 'member', 'bind-keys', 'epsilon']).json, { bound: [], encryptionKeyPublished: false })
 
     // Credits: mint, deposit, withdraw, balance.
     bourseOk(dir, ['mint', '500', 'gamma', '--role', 'buyer'])

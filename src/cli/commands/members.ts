@@ -10,10 +10,32 @@ import { publishEncryptionKeyIfChanged } from '../../sdk/supervision.ts'
 import { CliContext } from '../context.ts'
 import { parseRoles } from '../parse.ts'
 
-/** Applies for `name` with `wanted` roles (its identity key signs). */
+/** Applies for `name` with `wanted` roles (its identity key signs) and publishes its encryption key. */
 async function apply(ctx: CliContext, name: string, wanted: Role[]) {
-  return ctx.backend().applyForMembership(name, wanted)
+  const applied = await ctx.backend().applyForMembership(name, wanted)
+  return { ...applied, encryptionKeyPublished: await publishOwnEncryptionKey(ctx, name) }
 }
+
+/**
+ * Publishes a local organisation's encryption key unless the chain already holds it: the
+ * supervision channel keys of its trades are wrapped to that key (src/supervision/README.md),
+ * so an organisation without it cannot read the private fields of its own trades' records.
+ * Run on apply, admit and bind-keys, so an organisation created before supervision, or that
+ * applied before its key was published, gets it published by the next of them. Returns
+ * whether a transaction was sent; false for a name that is not a local organisation (it
+ * publishes its own).
+ */
+async function publishOwnEncryptionKey(ctx: CliContext, name: string): Promise<boolean> {
+  let org
+  try {
+    org = await ctx.org(name)
+  } catch {
+    return false
+  }
+  return (await publishEncryptionKeyIfChanged(await ctx.client(), org.admin, org.encryptionKey.publicKey)) !== undefined
+}
+
+const publishedNote = (published: boolean) => (published ? '; published its encryption key' : '')
 
 export function memberCommands(program: Command): void {
   const org = program.command('org').description('local organisations: keystores and function keys')
@@ -30,8 +52,6 @@ export function memberCommands(program: Command): void {
       if (!ctx.out.json) ctx.out.step(`recovery words (write them down, shown once):\n  ${mnemonic}`)
       if (wanted) {
         await apply(ctx, name, wanted)
-        // Supervision channel keys are wrapped to this key (src/supervision/README.md).
-        await publishEncryptionKeyIfChanged(await ctx.client(), created.admin, created.encryptionKey.publicKey)
         ctx.out.step(`applied for membership with roles ${wanted.join(', ')} and published its encryption key; a supervisor must now admit it: bourse member admit ${name}`)
       }
       ctx.out.result({ name, identity: created.admin.address, keys: created.addresses(), applied: wanted ?? [] }, (v) =>
@@ -67,7 +87,8 @@ export function memberCommands(program: Command): void {
       const ctx = CliContext.of(cmd)
       const wanted = parseRoles(o.roles)
       const applied = await apply(ctx, name, wanted)
-      ctx.out.result({ org: applied.org, roles: wanted }, (v) => `${name} (${v.org}) applied for ${v.roles.join(', ')}; next: bourse member admit ${name} --as <supervisor org>`)
+      ctx.out.result({ org: applied.org, roles: wanted, encryptionKeyPublished: applied.encryptionKeyPublished }, (v) =>
+        `${name} (${v.org}) applied for ${v.roles.join(', ')}${publishedNote(v.encryptionKeyPublished)}; next: bourse member admit ${name} --as <supervisor org>`)
     })
   member
     .command('admit <org>')
@@ -79,15 +100,18 @@ export function memberCommands(program: Command): void {
       const address = await ctx.orgAddress(target)
       const r = await ctx.backend().admit(supervisorOrg, address)
       const bound = await ctx.backend().bindMissingKeys(target)
-      ctx.out.result({ org: address, tx: r.hash, boundKeys: bound }, (v) => `admitted ${target} (${v.org})${v.boundKeys.length ? `; bound keys: ${v.boundKeys.join(', ')}` : ''}`)
+      const published = await publishOwnEncryptionKey(ctx, target)
+      ctx.out.result({ org: address, tx: r.hash, boundKeys: bound, encryptionKeyPublished: published }, (v) =>
+        `admitted ${target} (${v.org})${v.boundKeys.length ? `; bound keys: ${v.boundKeys.join(', ')}` : ''}${publishedNote(v.encryptionKeyPublished)}`)
     })
   member
     .command('bind-keys <org>')
-    .description('bind the current function key of every role the local organisation holds (also after `bourse org rotate`)')
+    .description('bind the current function key of every role the local organisation holds (also after `bourse org rotate`) and publish its encryption key if the chain lacks it')
     .action(async (name: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
       const bound = await ctx.backend().bindMissingKeys(name)
-      ctx.out.result({ bound }, (v) => (v.bound.length ? `bound keys: ${v.bound.join(', ')}` : 'all keys already bound'))
+      const published = await publishOwnEncryptionKey(ctx, name)
+      ctx.out.result({ bound, encryptionKeyPublished: published }, (v) => `${v.bound.length ? `bound keys: ${v.bound.join(', ')}` : 'all keys already bound'}${publishedNote(v.encryptionKeyPublished)}`)
     })
   for (const action of ['suspend', 'reinstate'] as const) {
     member
