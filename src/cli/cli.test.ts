@@ -109,6 +109,7 @@ describe('bourse CLI against a running node', () => {
       [['confirm', 'xyz', 'ok', '--org', 'beta'], 2, /trade id: "xyz"/],
       [['confirm', '0x1', 'maybe', '--org', 'beta'], 2, /verdict: "maybe"/],
       [['member', 'admit', 'alpha'], 1, /AllianceInvalidStatus/],
+      [['member', 'bind-keys', 'nobody'], 1, /No local organisation "nobody"/],
       [['list', '--org', 'alpha', '--file', '/no/such/file', '--category', '1', '--min-price', '1', '--arbitrator', 'delta'], 2, /does not exist/],
       [['org', 'create', 'Bad Name'], 1, /Invalid organisation name/],
     ]

@@ -109,6 +109,7 @@ export function memberCommands(program: Command): void {
     .description('bind the current function key of every role the local organisation holds (also after `bourse org rotate`) and publish its encryption key if the chain lacks it')
     .action(async (name: string, _o, cmd: Command) => {
       const ctx = CliContext.of(cmd)
+      await ctx.org(name) // a local organisation: says which exist if not (the steps below skip any other)
       const bound = await ctx.backend().bindMissingKeys(name)
       const published = await publishOwnEncryptionKey(ctx, name)
       ctx.out.result({ bound, encryptionKeyPublished: published }, (v) => `${v.bound.length ? `bound keys: ${v.bound.join(', ')}` : 'all keys already bound'}${publishedNote(v.encryptionKeyPublished)}`)
