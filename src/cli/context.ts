@@ -142,6 +142,15 @@ export class CliContext {
     return loadOrganisation(this.dataDir, name)
   }
 
+  /** Like {@link org}, or undefined when `name` does not open as a local organisation (an address, another node's member). */
+  async localOrg(name: string): Promise<LocalOrganisation | undefined> {
+    try {
+      return await this.org(name)
+    } catch {
+      return undefined
+    }
+  }
+
   /** The actor signing with `role`'s key of local organisation `orgName`. */
   async actor(orgName: string, role: Role): Promise<Actor> {
     const [client, org] = await Promise.all([this.client(), this.org(orgName)])

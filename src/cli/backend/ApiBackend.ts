@@ -176,12 +176,8 @@ export class ApiBackend implements MarketBackend {
   }
 
   async bindMissingKeys(name: string): Promise<Role[]> {
-    let org
-    try {
-      org = await this.#ctx.org(name)
-    } catch {
-      return [] // not a local organisation: it binds its own keys
-    }
+    const org = await this.#ctx.localOrg(name)
+    if (!org) return [] // not a local organisation: it binds its own keys
     const m = await this.member(org.admin.address)
     const bound: Role[] = []
     for (const role of m.roles) {

@@ -51,12 +51,8 @@ export class RpcBackend implements MarketBackend {
   }
 
   async bindMissingKeys(name: string): Promise<Role[]> {
-    let org
-    try {
-      org = await this.#ctx.org(name)
-    } catch {
-      return [] // not a local organisation: it binds its own keys
-    }
+    const org = await this.#ctx.localOrg(name)
+    if (!org) return [] // not a local organisation: it binds its own keys
     const client = await this.#ctx.client()
     const { rolesMask } = await client.member(org.admin.address)
     const bound: Role[] = []

@@ -26,12 +26,8 @@ async function apply(ctx: CliContext, name: string, wanted: Role[]) {
  * publishes its own).
  */
 async function publishOwnEncryptionKey(ctx: CliContext, name: string): Promise<boolean> {
-  let org
-  try {
-    org = await ctx.org(name)
-  } catch {
-    return false
-  }
+  const org = await ctx.localOrg(name)
+  if (!org) return false
   return (await publishEncryptionKeyIfChanged(await ctx.client(), org.admin, org.encryptionKey.publicKey)) !== undefined
 }
 
