@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import fc from 'fast-check'
 import { hexToBytes } from 'viem'
-import { ChannelKeyWrapper, newKey, open, seal, unwrapChannelKeyAsMember } from './envelope.ts'
-import { openRecord, recordLeafHash, sealRecord } from './record.ts'
+import { ChannelKeyWrapper, newKey, open, seal, sealMany, sealManyImplementation, sealManyWithNodeCrypto, unwrapChannelKeyAsMember } from './envelope.ts'
+import { openRecord, recordLeafHash, SEAL_RANDOM_BYTES, sealRecord, sealRecords } from './record.ts'
 import type { RecordDraft } from './links.ts'
 
 const keyPair = () => {
@@ -68,4 +69,50 @@ test('a sealed record: private fields readable with the channel key only; the pu
     assert.notDeepEqual(recordLeafHash({ ...record, ...change }), leaf, `changing ${Object.keys(change)[0]} changes the leaf`)
   }
   assert.deepEqual(recordLeafHash({ ...record }), leaf)
+})
+
+test('sealMany seals through the native batch (built at install) exactly as Node\'s crypto does, message by message', () => {
+  assert.ok(sealManyImplementation.native, `native/aes-gcm-batch did not load: ${sealManyImplementation.why}`)
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 600 }), { minLength: 1, maxLength: 20 }), fc.nat(48), fc.uint8Array({ minLength: 1, maxLength: 16 }), (messages, aadLength, seed) => {
+      const n = messages.length
+      const bytes = (length: number, salt: number) => Uint8Array.from({ length }, (_, i) => seed[i % seed.length]! ^ ((i * 31 + salt) & 0xff))
+      const offsets = new Uint32Array(n + 1)
+      messages.forEach((m, i) => (offsets[i + 1] = offsets[i]! + m.length))
+      const batch = { keys: bytes(32 * n, 1), ivs: bytes(12 * n, 2), aads: bytes(aadLength * n, 3), aadLength, plaintext: Uint8Array.from(messages.flatMap((m) => [...m])), offsets }
+      const sealed = sealMany(batch)
+      const reference = Buffer.alloc(sealed.length)
+      sealManyWithNodeCrypto(batch.keys, batch.ivs, batch.aads, aadLength, batch.plaintext, offsets, reference)
+      assert.deepEqual(sealed, reference)
+      // Each sealed message opens with its own key and associated data, as seal()'s output does.
+      messages.forEach((m, i) => {
+        const one = sealed.subarray(offsets[i]! + 28 * i, offsets[i + 1]! + 28 * (i + 1))
+        assert.deepEqual(open(batch.keys.subarray(32 * i, 32 * i + 32), one, batch.aads.subarray(aadLength * i, aadLength * (i + 1))), new Uint8Array(m))
+      })
+    }),
+    { numRuns: 200 },
+  )
+})
+
+test('sealMany refuses lengths that do not agree, natively and through Node\'s crypto', () => {
+  const offsets = Uint32Array.of(0, 5)
+  const good = { keys: new Uint8Array(32), ivs: new Uint8Array(12), aads: new Uint8Array(4), aadLength: 4, plaintext: new Uint8Array(5), offsets }
+  for (const bad of [{ keys: new Uint8Array(31) }, { ivs: new Uint8Array(16) }, { aads: new Uint8Array(3) }, { plaintext: new Uint8Array(6) }, { offsets: Uint32Array.of(0, 6) }, { offsets: Uint32Array.of(1, 5) }]) {
+    const batch = { ...good, ...bad }
+    assert.throws(() => sealMany(batch), RangeError, `sealMany with ${Object.keys(bad)[0]} wrong`)
+    assert.throws(() => sealManyWithNodeCrypto(batch.keys, batch.ivs, batch.aads, batch.aadLength, batch.plaintext, batch.offsets, Buffer.alloc(33)), RangeError)
+  }
+})
+
+test('sealRecords seals each record as sealRecord does alone, and zeroes the record keys in the randomness it was given', () => {
+  const keys = [newKey(), newKey()]
+  const drafts = [draft, { ...draft, source: 'trade:0xabc:again', privateFields: { ...draft.privateFields, tradeTime: 'ünïcödé 😀' } }, { ...draft, channelId: 0xabdn }]
+  const random = Uint8Array.from({ length: drafts.length * SEAL_RANDOM_BYTES }, (_, i) => (i * 7) & 0xff)
+  const alone = drafts.map((d, i) => sealRecord(d, keys[i % 2]!, i, 5, random.slice(i * SEAL_RANDOM_BYTES, (i + 1) * SEAL_RANDOM_BYTES)))
+  const batch = sealRecords(drafts.map((d, i) => ({ draft: d, channelKey: keys[i % 2]!, seq: i })), 5, random)
+  assert.deepEqual(batch, alone)
+  batch.forEach((r, i) => assert.deepEqual(openRecord(r, keys[i % 2]!), JSON.parse(JSON.stringify(drafts[i]!.privateFields))))
+  for (let i = 0; i < drafts.length; i++) assert.ok(random.subarray(i * SEAL_RANDOM_BYTES, i * SEAL_RANDOM_BYTES + 32).every((b) => b === 0), `record ${i}'s key zeroed`)
+  assert.ok(random.subarray(32, SEAL_RANDOM_BYTES).some((b) => b !== 0), 'the IVs are left as they were')
+  assert.throws(() => sealRecords(drafts.map((d) => ({ draft: d, channelKey: keys[0]!, seq: 0 })), 5, new Uint8Array(10)), RangeError)
 })

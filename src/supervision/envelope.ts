@@ -14,6 +14,7 @@
  * another record or channel, or the wrong key makes opening return `undefined`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import aesGcmBatch from '@databourse/aes-gcm-batch'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -39,10 +40,45 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv
   return new Uint8Array(Buffer.concat([iv, body, tag]))
 }
 
-/** {@link seal}'s output as 0x hex, as records store it (encoded once, no intermediate copies: this runs twice per record written). */
-export function sealToHex(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): `0x${string}` {
-  const { body, tag } = encrypt(key, plaintext, aad, iv)
-  return `0x${Buffer.from(iv.buffer, iv.byteOffset, iv.length).toString('hex')}${body.toString('hex')}${tag.toString('hex')}`
+/**
+ * Many AES-256-GCM seals in one go, each `iv || ciphertext || tag` as {@link seal} makes it:
+ * message `i` is `plaintext[offsets[i], offsets[i + 1])` under `keys[32i…]`, IV `ivs[12i…]` and
+ * associated data `aads[aadLength·i…]`; sealed message `i` is
+ * `out[offsets[i] + 28i, offsets[i + 1] + 28(i + 1))`. One call into OpenSSL for the whole
+ * batch (native/aes-gcm-batch: ~1 µs per small message against ~7 µs through a Cipheriv
+ * object each); Node's crypto, message by message, where the addon is not built.
+ */
+export function sealMany(batch: { keys: Uint8Array; ivs: Uint8Array; aads: Uint8Array; aadLength: number; plaintext: Uint8Array; offsets: Uint32Array }): Buffer {
+  const { keys, ivs, aads, aadLength, plaintext, offsets } = batch
+  const n = offsets.length - 1
+  const out = Buffer.allocUnsafe(offsets[n]! + (IV_LENGTH + TAG_LENGTH) * n)
+  if (sealManyNative) sealManyNative(keys, ivs, aads, aadLength, plaintext, offsets, out)
+  else sealManyWithNodeCrypto(keys, ivs, aads, aadLength, plaintext, offsets, out)
+  return out
+}
+
+const sealManyNative = aesGcmBatch.sealMany
+
+/** Which implementation {@link sealMany} uses here, and why not the native one when it does not. */
+export const sealManyImplementation: { native: boolean; why?: string } = sealManyNative ? { native: true } : { native: false, why: String(aesGcmBatch.loadError?.message ?? aesGcmBatch.loadError) }
+
+/** {@link sealMany} through Node's crypto (where the addon is not built; the reference in tests). */
+export function sealManyWithNodeCrypto(keys: Uint8Array, ivs: Uint8Array, aads: Uint8Array, aadLength: number, plaintext: Uint8Array, offsets: Uint32Array, out: Uint8Array): void {
+  const n = offsets.length - 1
+  let ordered = n >= 0 && offsets[0] === 0
+  for (let i = 0; ordered && i < n; i++) ordered = offsets[i]! <= offsets[i + 1]!
+  if (!ordered || keys.length !== KEY_LENGTH * n || ivs.length !== IV_LENGTH * n || aads.length !== aadLength * n || offsets[n] !== plaintext.length || out.length !== plaintext.length + (IV_LENGTH + TAG_LENGTH) * n) {
+    throw new RangeError('sealMany: the lengths of keys, ivs, aads, plaintext, offsets and out do not agree')
+  }
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    const iv = ivs.subarray(IV_LENGTH * i, IV_LENGTH * (i + 1))
+    const { body, tag } = encrypt(keys.subarray(KEY_LENGTH * i, KEY_LENGTH * (i + 1)), plaintext.subarray(offsets[i], offsets[i + 1]), aads.subarray(aadLength * i, aadLength * (i + 1)), iv)
+    out.set(iv, at)
+    out.set(body, at + IV_LENGTH)
+    out.set(tag, at + IV_LENGTH + body.length)
+    at += IV_LENGTH + body.length + TAG_LENGTH
+  }
 }
 
 /** Opens {@link seal}'s output; `undefined` when anything was modified or the key is wrong. */

@@ -9,7 +9,7 @@
 import { hash, randomBytes } from 'node:crypto'
 import { hexToBytes, type Hex } from 'viem'
 import { canonicalJson, type CanonicalValue } from '../identity/canonicalJson.ts'
-import { open, sealToHex } from './envelope.ts'
+import { KEY_LENGTH, open, sealMany } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
 
 /** The off-chain copy of a record (a `supervision_records` row, typed). */
@@ -65,27 +65,84 @@ export const SEAL_RANDOM_BYTES = 56
 
 /**
  * Encrypts a draft's private fields under a fresh record key wrapped with the channel key.
- * `random` (56 bytes, default fresh) lets a caller sealing thousands of records draw their
- * randomness in one call.
+ * `random` (56 bytes, default fresh) lets a caller choose the randomness; a caller sealing
+ * thousands of records uses {@link sealRecords}.
  */
 export function sealRecord(draft: RecordDraft, channelKey: Uint8Array, seq: number, createdAt: number, random: Uint8Array = randomBytes(SEAL_RANDOM_BYTES)): StoredRecord {
-  const recordId = recordIdOf(draft.channelId, draft.source)
-  const aad = Buffer.from(recordId.slice(2), 'hex')
-  const recordKey = random.subarray(0, 32)
-  const privateCiphertext = sealToHex(recordKey, Buffer.from(canonicalJson(draft.privateFields as CanonicalValue)), aad, random.subarray(32, 44))
-  const wrappedRecordKey = sealToHex(channelKey, recordKey, aad, random.subarray(44, 56))
-  recordKey.fill(0)
-  return {
-    recordId,
-    channelId: draft.channelId,
-    seq,
-    link: draft.link,
-    publicFields: canonicalJson(draft.publicFields as CanonicalValue),
-    privateCiphertext,
-    wrappedRecordKey,
-    source: draft.source,
-    createdAt,
+  return sealRecords([{ draft, channelKey, seq }], createdAt, random)[0]!
+}
+
+/** One record to seal: its draft, its channel's key and its position. */
+export interface RecordToSeal {
+  draft: RecordDraft
+  channelKey: Uint8Array
+  seq: number
+}
+
+/**
+ * {@link sealRecord} for many records at once: each record's private fields under its fresh
+ * record key, and the record key under its channel key — two AES-256-GCM seals per record,
+ * all of a batch's in one call ({@link sealMany}). `random` holds {@link SEAL_RANDOM_BYTES}
+ * per record, in order: record key (32), then the two IVs (12 each); the record keys in it
+ * are zeroed once used.
+ */
+export function sealRecords(records: readonly RecordToSeal[], createdAt: number, random: Uint8Array): StoredRecord[] {
+  const n = records.length
+  if (random.length !== n * SEAL_RANDOM_BYTES) throw new RangeError(`sealRecords: ${n * SEAL_RANDOM_BYTES} random bytes needed, ${random.length} given`)
+  const recordIds: Hex[] = new Array(n)
+  const privateJson: string[] = new Array(n)
+  let plaintextBytes = 0
+  for (let i = 0; i < n; i++) {
+    const { draft } = records[i]!
+    recordIds[i] = recordIdOf(draft.channelId, draft.source)
+    privateJson[i] = canonicalJson(draft.privateFields as CanonicalValue)
+    plaintextBytes += Buffer.byteLength(privateJson[i]!) + KEY_LENGTH
   }
+  // Two messages per record, both bound to the record id: 2i the private fields under the
+  // record key, 2i + 1 the record key under the channel key.
+  const keys = Buffer.allocUnsafe(2 * n * KEY_LENGTH)
+  const ivs = Buffer.allocUnsafe(2 * n * 12)
+  const aads = Buffer.allocUnsafe(2 * n * 32)
+  const plaintext = Buffer.allocUnsafe(plaintextBytes)
+  const offsets = new Uint32Array(2 * n + 1)
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    const r = random.subarray(i * SEAL_RANDOM_BYTES, (i + 1) * SEAL_RANDOM_BYTES)
+    const recordKey = r.subarray(0, KEY_LENGTH)
+    keys.set(recordKey, 2 * i * KEY_LENGTH)
+    keys.set(records[i]!.channelKey, (2 * i + 1) * KEY_LENGTH)
+    ivs.set(r.subarray(32, 56), 2 * i * 12) // both IVs, in message order
+    aads.write(recordIds[i]!.slice(2), 2 * i * 32, 32, 'hex')
+    aads.copyWithin((2 * i + 1) * 32, 2 * i * 32, (2 * i + 1) * 32)
+    offsets[2 * i] = at
+    at += plaintext.write(privateJson[i]!, at)
+    offsets[2 * i + 1] = at
+    plaintext.set(recordKey, at)
+    at += KEY_LENGTH
+  }
+  offsets[2 * n] = at
+  const sealed = sealMany({ keys, ivs, aads, aadLength: 32, plaintext, offsets })
+  // The record keys live on only in their wrapped form.
+  keys.fill(0)
+  plaintext.fill(0)
+  for (let i = 0; i < n; i++) random.fill(0, i * SEAL_RANDOM_BYTES, i * SEAL_RANDOM_BYTES + KEY_LENGTH)
+  const out: StoredRecord[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const { draft, seq } = records[i]!
+    const [a, b, c] = [offsets[2 * i]! + 28 * 2 * i, offsets[2 * i + 1]! + 28 * (2 * i + 1), offsets[2 * i + 2]! + 28 * (2 * i + 2)]
+    out[i] = {
+      recordId: recordIds[i]!,
+      channelId: draft.channelId,
+      seq,
+      link: draft.link,
+      publicFields: canonicalJson(draft.publicFields as CanonicalValue),
+      privateCiphertext: `0x${sealed.toString('hex', a, b)}`,
+      wrappedRecordKey: `0x${sealed.toString('hex', b, c)}`,
+      source: draft.source,
+      createdAt,
+    }
+  }
+  return out
 }
 
 /** Decrypts a record's private fields with the channel key; `undefined` if it does not open. */

@@ -7,9 +7,10 @@
  * - From the TypeScript sources: bundled here by esbuild (~0.2 s, once per entry and process,
  *   off the main thread) into plain CommonJS the thread evaluates. A thread does not inherit
  *   tsx's loader (bin/bourse.mjs registers it through the API), and registering tsx inside the
- *   thread took ~1 s of CPU at each start. better-sqlite3, a native addon, cannot be bundled:
- *   it is required by its absolute path, as the parent resolved it (evaluated code resolves
- *   bare names from the working directory, which need not be the project's).
+ *   thread took ~1 s of CPU at each start. Native addons (better-sqlite3, the seal thread's
+ *   native/aes-gcm-batch) cannot be bundled: each is required by its absolute path, as the
+ *   parent resolved it (evaluated code resolves bare names from the working directory, which
+ *   need not be the project's).
  */
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -20,7 +21,7 @@ export type ThreadProgram = { url: URL } | { source: string }
 const built = new Map<string, Promise<string>>()
 
 /** Packages that stay outside the bundle, required from where the parent finds them. */
-const NATIVE_PACKAGES = /^better-sqlite3$/
+const NATIVE_PACKAGES = /^(better-sqlite3|@databourse\/aes-gcm-batch)$/
 
 const nativeByAbsolutePath: Plugin = {
   name: 'native-by-absolute-path',
