@@ -8,9 +8,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, Worker } from 'node:worker_threads'
 import { createTestDatabase } from '../db/testing/testDatabases.ts'
-import { sealBatch, type SealedBatch, type SealRequest } from '../supervision/sealing/sealBatch.ts'
+import { sealBatch, sealToRows, type SealedBatch, type SealRequest } from '../supervision/sealing/sealBatch.ts'
 import { tradeDrafts } from '../supervision/testing/fixtures.ts'
 
 const repo = join(import.meta.dirname, '..', '..')
@@ -81,8 +81,18 @@ test("the bundle's seal thread (artifacts/cli/seal-thread.mjs) seals as the sour
       worker.on('error', reject)
     })
     const { sealed } = await replies
-    const inline = sealBatch(request)
+    const inline = sealBatch({ ...request, random: request.random.slice() })
     assert.deepEqual({ ...sealed, leaves: Buffer.from(sealed.leaves) }, { ...inline, leaves: Buffer.from(inline.leaves) })
+    // Fed: the rows go to the port it was given (the writer thread's feed), the ids and leaves back.
+    const { port1, port2 } = new MessageChannel()
+    const fed = new Promise<unknown>((resolve) => port1.once('message', resolve))
+    const answer = new Promise<{ recordIds: string[]; leaves: Uint8Array }>((resolve) => worker.once('message', resolve))
+    worker.postMessage({ id: 2, request, feed: { ticket: 9, port: port2 } }, [port2])
+    const expected = sealToRows({ ...request, random: request.random.slice() })
+    assert.deepEqual(await fed, { ticket: 9, parts: expected.parts })
+    const { recordIds, leaves } = await answer
+    assert.deepEqual([recordIds, Buffer.from(leaves)], [expected.recordIds, Buffer.from(expected.leaves)])
+    port1.close()
   } finally {
     await worker.terminate()
   }

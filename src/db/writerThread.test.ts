@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { sql } from 'kysely'
 import { createTestDatabase, type TestDatabase } from './testing/testDatabases.ts'
-import { kyselyRunner, WriterThreadError } from './writerThread.ts'
+import { kyselyRunner, SqliteWriterThread, WriterThreadError } from './writerThread.ts'
 
 let db: TestDatabase
 before(async () => {
@@ -76,6 +76,55 @@ test('close waits for the transactions already given; the same statements run on
     await inline.run(Array.from({ length: 50 }, (_, i) => db.db.insertInto('supervision_state').values({ name: `k${i}`, value: String(i) }).compile()))
     assert.deepEqual(viaThread, await db.db.selectFrom('supervision_state').selectAll().where('name', 'like', 'k%').orderBy('name').execute())
   } finally {
+    await other.destroy()
+  }
+})
+
+test('fed statements take their parameters from the payload posted on a feed, arriving before or after the transaction; used once', async () => {
+  const writer = db.writer!
+  const { port, generation } = writer.openFeed()
+  const shape = (rows: number) => db.db.insertInto('supervision_state').values(Array.from({ length: rows }, () => ({ name: '', value: '' }))).compile().sql
+  try {
+    // Payload first, then the transaction (two parts: two statements of one transaction).
+    port.postMessage({ ticket: 1, parts: [['fed-a', '1', 'fed-b', '2'], ['fed-c', '3']] })
+    await writer.runFed([{ sql: shape(2), ticket: 1, part: 0 }, { sql: shape(1), ticket: 1, part: 1 }, put('fed-plain', '4')], generation)
+    // The transaction first: it waits on the thread until its payload arrives.
+    const late = writer.runFed([{ sql: shape(1), ticket: 2, part: 0 }], generation)
+    await new Promise((r) => setTimeout(r, 50))
+    port.postMessage({ ticket: 2, parts: [['fed-late', '5']] })
+    await late
+    const s = await state()
+    assert.deepEqual([s['fed-a'], s['fed-b'], s['fed-c'], s['fed-plain'], s['fed-late']], ['1', '2', '3', '4', '5'])
+    // A failed fed transaction writes none of it, and its payload is gone with it.
+    port.postMessage({ ticket: 3, parts: [['fed-a', 'again']] })
+    await assert.rejects(writer.runFed([put('fed-d', '6'), { sql: shape(1), ticket: 3, part: 0 }], generation), (e: WriterThreadError) => e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    assert.equal((await state())['fed-d'], undefined)
+    // A payload discarded (before it arrives, here) is never inserted; the transactions after it run.
+    writer.discard(4, generation)
+    port.postMessage({ ticket: 4, parts: [['fed-discarded', '7']] })
+    await writer.run([put('after-discard', '8')])
+    assert.equal((await state())['fed-discarded'], undefined)
+    // Statements fed to another (failed) thread's generation are refused without running.
+    await assert.rejects(writer.runFed([put('fed-lost', '9')], generation - 1), (e: WriterThreadError) => e.code === 'FEED_LOST')
+    assert.equal((await state())['fed-lost'], undefined)
+  } finally {
+    port.close()
+  }
+})
+
+test('a fed transaction whose payload never comes fails after the wait, naming it; the next one runs', async () => {
+  const other = await createTestDatabase('sqlite')
+  const writer = new SqliteWriterThread(other.location, { feedWaitMs: 100 })
+  try {
+    const { port, generation } = writer.openFeed()
+    const sql = other.db.insertInto('supervision_state').values({ name: '', value: '' }).compile().sql
+    await assert.rejects(writer.runFed([{ sql, ticket: 7, part: 0 }], generation), /did not arrive within 100 ms/)
+    port.postMessage({ ticket: 7, parts: [['too-late', '1']] }) // dropped: its transaction gave up
+    await writer.run([other.db.insertInto('supervision_state').values({ name: 'next', value: '1' }).compile()])
+    assert.deepEqual((await other.db.selectFrom('supervision_state').selectAll().execute()).map((r) => r.name), ['next'])
+    port.close()
+  } finally {
+    await writer.close()
     await other.destroy()
   }
 })

@@ -15,7 +15,7 @@
  * IMMEDIATE (openDatabase.ts) so that none fails for having read before the thread committed.
  */
 import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import type { CompiledQuery, Kysely } from 'kysely'
 import { RequestChannel } from '../threads/RequestChannel.ts'
 import type { Database } from './schema.ts'
@@ -36,6 +36,17 @@ export interface TransactionRunner {
   /** Runs the queries in one transaction; resolves once it is committed (durably). */
   run(queries: readonly CompiledQuery[], options?: RunOptions): Promise<void>
 }
+
+/** A runner whose transactions can take rows another thread fed it (the SQLite writer thread). */
+export interface FeedingWriter extends TransactionRunner {
+  openFeed(): Feed
+  /** The generation of the running thread that feeds reach, or undefined if none runs now. */
+  readonly feedGeneration: number | undefined
+  runFed(statements: readonly (CompiledQuery | FedStatement)[], generation: number, options?: RunOptions): Promise<void>
+  discard(ticket: number, generation: number): void
+}
+
+export const isFeedingWriter = (runner: TransactionRunner): runner is FeedingWriter => 'runFed' in runner
 
 /** Runs transactions on a Kysely connection (PostgreSQL, `:memory:`, or no thread wanted). */
 export function kyselyRunner(db: Kysely<Database>): TransactionRunner {
@@ -60,14 +71,36 @@ export class WriterThreadError extends Error {
   }
 }
 
+/**
+ * A statement whose parameters another thread computed and posted to the writer thread on a
+ * feed ({@link SqliteWriterThread.openFeed}): `parts[part]` of the payload posted under `ticket`.
+ */
+export interface FedStatement {
+  sql: string
+  ticket: number
+  part: number
+}
+
+/** A port to post `{ ticket, parts }` payloads on, and the writer thread it reaches. */
+export interface Feed {
+  port: MessagePort
+  /** The writer thread the port reaches (a new thread after a failure is a new generation). */
+  generation: number
+}
+
 interface Queued {
-  statements: [string, readonly unknown[]][]
+  statements: [string, readonly unknown[] | { ticket: number; part: number }][]
+  /** For fed statements: the thread their payloads went to (another thread never has them). */
+  generation?: number
   resolve(): void
   reject(error: Error): void
 }
 
 /** How long the thread waits for the main connection's write lock before failing a transaction. */
 const BUSY_TIMEOUT_MS = 30_000
+
+/** How long a fed transaction waits for its payload on the thread (it was posted before the transaction). */
+const FEED_WAIT_MS = 30_000
 
 /**
  * The writer thread of one SQLite file (already created and migrated). Unreferenced while
@@ -78,9 +111,12 @@ const BUSY_TIMEOUT_MS = 30_000
  * const writer = new SqliteWriterThread('/data/bourse.sqlite')
  * await writer.run([db.insertInto('supervision_state').values({ name: 'x', value: '1' }).compile()])
  */
-export class SqliteWriterThread implements TransactionRunner {
+export class SqliteWriterThread implements FeedingWriter {
   readonly #file: string
+  readonly #feedWaitMs: number
   #thread: RequestChannel<number> | undefined
+  /** Bumped at each spawn: feeds and fed transactions belong to one thread. */
+  #generation = 0
   /** The transaction the thread is running (at most one). */
   #running: Queued | undefined
   /** Transactions waiting for the thread: urgent ones go first. */
@@ -92,8 +128,10 @@ export class SqliteWriterThread implements TransactionRunner {
   /** Milliseconds the thread spent running committed transactions, and how many (a utilisation metric). */
   readonly stats = { busyMs: 0, transactions: 0 }
 
-  constructor(file: string) {
+  /** @param feedWaitMs how long a fed transaction waits on the thread for its payload (default 30 s). */
+  constructor(file: string, { feedWaitMs = FEED_WAIT_MS }: { feedWaitMs?: number } = {}) {
     this.#file = file
+    this.#feedWaitMs = feedWaitMs
   }
 
   run(queries: readonly CompiledQuery[], { urgent = false }: RunOptions = {}): Promise<void> {
@@ -106,6 +144,43 @@ export class SqliteWriterThread implements TransactionRunner {
   }
 
   /**
+   * A port on which another thread can post statement parameters straight to this writer
+   * thread (`{ ticket, parts }`; transfer the port to that thread), for {@link runFed}: rows
+   * computed on a thread of their own reach the database without being copied through the
+   * main thread. Starts the writer thread if it is not running.
+   */
+  openFeed(): Feed {
+    if (this.#closed) throw new WriterThreadError('closed', undefined)
+    const thread = (this.#thread ??= this.#spawn())
+    const { port1, port2 } = new MessageChannel()
+    thread.worker.postMessage({ feed: port2 }, [port2])
+    return { port: port1, generation: this.#generation }
+  }
+
+  /**
+   * Runs statements in one transaction, as {@link run}, where a {@link FedStatement} takes its
+   * parameters from the payload posted on a feed of thread `generation`. Fails without running
+   * if that thread has since failed (the payload went with it).
+   */
+  runFed(statements: readonly (CompiledQuery | FedStatement)[], generation: number, { urgent = false }: RunOptions = {}): Promise<void> {
+    if (this.#closed) return Promise.reject(new WriterThreadError('closed', undefined))
+    return new Promise<void>((resolve, reject) => {
+      const list = statements.map((q): Queued['statements'][number] => ('ticket' in q ? [q.sql, { ticket: q.ticket, part: q.part }] : [q.sql, q.parameters]))
+      ;(urgent ? this.#urgent : this.#queue).push({ resolve, reject, statements: list, generation })
+      this.#send()
+    })
+  }
+
+  get feedGeneration(): number | undefined {
+    return this.#thread && !this.#thread.failed ? this.#generation : undefined
+  }
+
+  /** Drops a payload posted for a transaction that will not run (nothing happens if it was used). */
+  discard(ticket: number, generation: number): void {
+    if (this.#thread && generation === this.#generation) this.#thread.worker.postMessage({ discard: ticket })
+  }
+
+  /**
    * Hands the thread its next transaction, urgent ones first. One at a time: a transaction
    * posted to the thread cannot be overtaken, so the queue stays here, where an urgent one can
    * still go first (the thread waits one answer's round trip between two transactions).
@@ -114,8 +189,13 @@ export class SqliteWriterThread implements TransactionRunner {
     if (this.#running) return
     const next = this.#urgent.shift() ?? this.#queue.shift()
     if (!next) return
-    this.#running = next
     const thread = (this.#thread ??= this.#spawn())
+    if (next.generation !== undefined && next.generation !== this.#generation) {
+      next.reject(new WriterThreadError('the rows fed for this transaction went to a writer thread that has since failed', 'FEED_LOST'))
+      this.#send()
+      return this.#checkDrained()
+    }
+    this.#running = next
     thread.request({ statements: next.statements }).then(
       (busyMs) => {
         this.stats.busyMs += busyMs
@@ -162,10 +242,11 @@ export class SqliteWriterThread implements TransactionRunner {
   }
 
   #spawn(): RequestChannel<number> {
+    this.#generation++
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
       execArgv: [], // plain CommonJS: none of the parent's loaders or flags
-      workerData: { file: this.#file, betterSqlite3: createRequire(import.meta.url).resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: SQLITE_CACHE_KIB },
+      workerData: { file: this.#file, betterSqlite3: createRequire(import.meta.url).resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS, feedWaitMs: this.#feedWaitMs, cacheKib: SQLITE_CACHE_KIB },
     })
     const thread: RequestChannel<number> = new RequestChannel<number>(worker, {
       read: (m) => {

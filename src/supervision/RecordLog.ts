@@ -18,8 +18,8 @@ import { compileValidators } from './compiledSchemas.ts'
 import { ChannelKeyWrapper, newKey } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
 import { recordIdOf, SEAL_RANDOM_BYTES, type StoredRecord } from './record.ts'
-import { sealedRecord, type SealedBatch, type SealJob, type SealRequest } from './sealing/sealBatch.ts'
-import { Sealer } from './sealing/Sealer.ts'
+import { sealedRecord, type SealJob, type SealRequest } from './sealing/sealBatch.ts'
+import { Sealer, type SealOutcome } from './sealing/Sealer.ts'
 import type { ChannelKeyRow, RejectionRow, SupervisionStore } from './SupervisionStore.ts'
 import { channelIdText, type ChannelPlan } from './tradeContext.ts'
 import type { Growth } from './Anchorer.ts'
@@ -125,7 +125,8 @@ export class RecordLog {
 
   constructor(p: RecordLogParameters) {
     this.#p = p
-    this.#sealer = new Sealer({ threaded: p.sealThread ?? true, logger: p.logger })
+    // With the SQLite writer thread, the seal thread posts the rows to it directly.
+    this.#sealer = new Sealer({ threaded: p.sealThread ?? true, logger: p.logger, feedTo: p.store.feedingWriter })
   }
 
   /**
@@ -258,17 +259,27 @@ export class RecordLog {
     return { epoch, request: { jobs, keys, createdAt, random }, rejections, channelKeys, grown, sources, duplicates }
   }
 
-  async #write(stagedResult: Promise<Staged>, sealedResult: Promise<SealedBatch>): Promise<SubmitResult> {
+  async #write(stagedResult: Promise<Staged>, sealedResult: Promise<SealOutcome>): Promise<SubmitResult> {
     const s = await stagedResult // a staging failure has already voided what it staged
-    let records: { record: StoredRecord; leafHash: Hex }[]
-    let sealed: SealedBatch
+    let recordIds: readonly string[]
+    let leaves: Uint8Array
     try {
-      if (s.epoch !== this.#epoch) throw new StaleSubmissionError()
+      if (s.epoch !== this.#epoch) {
+        this.#discard(sealedResult) // its rows may be on their way to the writer thread
+        throw new StaleSubmissionError()
+      }
       try {
-        sealed = await sealedResult
-        const leafHex = Buffer.from(sealed.leaves.buffer, sealed.leaves.byteOffset, sealed.leaves.length).toString('hex')
-        records = s.request.jobs.map((_, i) => ({ record: sealedRecord(s.request, sealed, i), leafHash: `0x${leafHex.slice(i * 64, i * 64 + 64)}` as Hex }))
-        await this.#p.store.append({ records, channelKeys: s.channelKeys, rejections: s.rejections })
+        const outcome = await sealedResult
+        if (outcome.fed) {
+          ;({ recordIds, leaves } = outcome)
+          await this.#p.store.appendFed({ ticket: outcome.ticket, generation: outcome.generation, count: s.request.jobs.length, channelKeys: s.channelKeys, rejections: s.rejections })
+        } else {
+          const { sealed } = outcome
+          ;({ recordIds, leaves } = sealed)
+          const leafHex = Buffer.from(leaves.buffer, leaves.byteOffset, leaves.length).toString('hex')
+          const records = s.request.jobs.map((_, i) => ({ record: sealedRecord(s.request, sealed, i), leafHash: `0x${leafHex.slice(i * 64, i * 64 + 64)}` as Hex }))
+          await this.#p.store.append({ records, channelKeys: s.channelKeys, rejections: s.rejections })
+        }
       } catch (err) {
         // Cached sizes, links and keys include this submission (and any staged after it): drop
         // them all, and void the submissions staged on top of this one.
@@ -280,15 +291,25 @@ export class RecordLog {
     }
     const grown = new ChannelMap<Growth>()
     const created = new ChannelSet(s.channelKeys.map((k) => k.channelId))
-    s.request.jobs.forEach((job, i) => s.grown.get(job.draft.channelId)!.channel.leaves.push(sealed.leaves.subarray(i * 32, i * 32 + 32)))
+    s.request.jobs.forEach((job, i) => s.grown.get(job.draft.channelId)!.channel.leaves.push(leaves.subarray(i * 32, i * 32 + 32)))
     for (const [id, g] of s.grown) grown.set(id, { from: g.from, to: g.channel.leaves.length, created: created.has(id) })
     if (grown.size) this.#p.onAppended?.(grown)
     const byId = new Map(s.rejections.map((r) => [r.source, r]))
     return {
-      accepted: records.map(({ record: r }) => ({ recordId: r.recordId, channelId: r.channelId, seq: r.seq, link: r.link })),
+      accepted: s.request.jobs.map(({ draft, seq }, i) => ({ recordId: recordIds[i] as Hex, channelId: draft.channelId, seq, link: draft.link })),
       rejected: [...byId.values()].map((r) => ({ recordId: recordIdOf(r.channelId, r.source), channelId: r.channelId, link: r.link, rule: r.rule, field: r.field, reason: r.reason })),
       duplicates: s.duplicates,
     }
+  }
+
+  /** Drops the rows a void submission's sealing fed to the writer thread (no transaction will insert them). */
+  #discard(sealedResult: Promise<SealOutcome>): void {
+    sealedResult.then(
+      (outcome) => {
+        if (outcome.fed) this.#p.store.feedingWriter?.discard(outcome.ticket, outcome.generation)
+      },
+      () => undefined, // nothing was fed
+    )
   }
 
   /** Voids everything staged and not written: the next staging starts from the database. */

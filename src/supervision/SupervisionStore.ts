@@ -5,11 +5,12 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely'
 import { bytesToHex, type Hex } from 'viem'
 import type { ReadConnection } from '../db/readConnection.ts'
-import { kyselyRunner, type RunOptions, type TransactionRunner } from '../db/writerThread.ts'
+import { isFeedingWriter, kyselyRunner, type FedStatement, type FeedingWriter, type RunOptions, type TransactionRunner } from '../db/writerThread.ts'
 import type { Database } from '../db/schema.ts'
 import type { Link } from './links.ts'
 import { inclusionProof, pathLength, treeDepth } from './merkle/index.ts'
 import { recordIdOf, type StoredRecord } from './record.ts'
+import { fedInserts, INSERT_CHUNK, type FedInsert, LEAF_COLUMNS, pushLeafRow, pushRecordRow, RECORD_COLUMNS } from './recordRows.ts'
 import { channelIdText } from './tradeContext.ts'
 
 export interface ChannelKeyRow {
@@ -118,13 +119,14 @@ export interface StoredProof {
  */
 const ANCHORING: RunOptions = { urgent: true }
 
-/** Rows per INSERT statement: well under SQLite's 32,766 bound variables. */
-const CHUNK = 500
+
+/** Values per IN list: well under SQLite's 32,766 bound variables. */
+const IN_CHUNK = 500
 
 /** The rows of `select` run on each chunk of `values` in turn (an IN list per statement stays well under SQLite's bound). */
 async function inChunks<V, R>(values: readonly V[], select: (chunk: V[]) => Promise<R[]>): Promise<R[]> {
   const rows: R[] = []
-  for (let i = 0; i < values.length; i += CHUNK) rows.push(...(await select(values.slice(i, i + CHUNK))))
+  for (let i = 0; i < values.length; i += IN_CHUNK) rows.push(...(await select(values.slice(i, i + IN_CHUNK))))
   return rows
 }
 
@@ -243,16 +245,58 @@ export class SupervisionStore {
 
   /** Appends accepted records (with their leaves), new channel keys and rejections in one transaction. */
   async append(p: { records: readonly { record: StoredRecord; leafHash: Hex }[]; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
+    const records: unknown[][] = []
+    const leaves: unknown[][] = []
+    for (let i = 0; i < p.records.length; i += INSERT_CHUNK) {
+      const recordValues: unknown[] = []
+      const leafValues: unknown[] = []
+      for (const { record, leafHash } of p.records.slice(i, i + INSERT_CHUNK)) {
+        pushRecordRow(recordValues, record)
+        pushLeafRow(leafValues, record, leafHash)
+      }
+      records.push(recordValues)
+      leaves.push(leafValues)
+    }
     await this.writer.run([
-      ...this.#inserts('supervision_channel_keys', ['channel_id', 'org', 'role', 'wrapped_key', 'recipient_key', 'producer_key'],
-        p.channelKeys.map((k) => [channelIdText(k.channelId), k.org.toLowerCase(), k.role, k.wrappedKey, k.recipientKey, k.producerKey]), ['channel_id', 'org']),
-      ...this.#inserts('supervision_records', ['record_id', 'channel_id', 'seq', 'link', 'public_fields', 'private_ciphertext', 'wrapped_record_key', 'source', 'created_at'],
-        p.records.map(({ record: r }) => [r.recordId, channelIdText(r.channelId), r.seq, r.link, r.publicFields, r.privateCiphertext, r.wrappedRecordKey, r.source, r.createdAt])),
-      ...this.#inserts('supervision_leaves', ['channel_id', 'leaf_index', 'record_id', 'leaf_hash'],
-        p.records.map(({ record: r, leafHash }) => [channelIdText(r.channelId), r.seq, r.recordId, leafHash])),
-      ...this.#inserts('supervision_rejections', ['id', 'channel_id', 'link', 'rule', 'field', 'reason', 'source', 'public_fields', 'created_at'],
-        p.rejections.map((r) => [r.id, channelIdText(r.channelId), r.link, r.rule, r.field, r.reason, r.source, r.publicFields, r.createdAt]), ['id']),
+      ...this.#keyInserts(p.channelKeys),
+      ...records.map((values) => ({ ...this.#insertShape('supervision_records', RECORD_COLUMNS, values.length / RECORD_COLUMNS.length), parameters: values })),
+      ...leaves.map((values) => ({ ...this.#insertShape('supervision_leaves', LEAF_COLUMNS, values.length / LEAF_COLUMNS.length), parameters: values })),
+      ...this.#rejectionInserts(p.rejections),
     ])
+  }
+
+  /** Whether {@link appendFed} can be used: the writes run on a writer thread that takes feeds. */
+  get feedingWriter(): FeedingWriter | undefined {
+    return isFeedingWriter(this.writer) ? this.writer : undefined
+  }
+
+  /**
+   * As {@link append}, for `count` records whose record and leaf rows the seal thread posted
+   * straight to the writer thread's feed (`ticket`, laid out as {@link fedInserts}): only the
+   * statements and the small rows (new channel keys, rejections) go from here.
+   */
+  async appendFed(p: { ticket: number; generation: number; count: number; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
+    const writer = this.feedingWriter
+    if (!writer) throw new Error('supervision: fed rows need the SQLite writer thread')
+    const shape = (f: FedInsert) => (f.table === 'supervision_records' ? this.#insertShape(f.table, RECORD_COLUMNS, f.rows) : this.#insertShape(f.table, LEAF_COLUMNS, f.rows))
+    await writer.runFed(
+      [
+        ...this.#keyInserts(p.channelKeys),
+        ...fedInserts(p.count).map((f): FedStatement => ({ sql: shape(f).sql, ticket: p.ticket, part: f.part })),
+        ...this.#rejectionInserts(p.rejections),
+      ],
+      p.generation,
+    )
+  }
+
+  #keyInserts(keys: readonly ChannelKeyRow[]): CompiledQuery[] {
+    return this.#inserts('supervision_channel_keys', ['channel_id', 'org', 'role', 'wrapped_key', 'recipient_key', 'producer_key'],
+      keys.map((k) => [channelIdText(k.channelId), k.org.toLowerCase(), k.role, k.wrappedKey, k.recipientKey, k.producerKey]), ['channel_id', 'org'])
+  }
+
+  #rejectionInserts(rejections: readonly RejectionRow[]): CompiledQuery[] {
+    return this.#inserts('supervision_rejections', ['id', 'channel_id', 'link', 'rule', 'field', 'reason', 'source', 'public_fields', 'created_at'],
+      rejections.map((r) => [r.id, channelIdText(r.channelId), r.link, r.rule, r.field, r.reason, r.source, r.publicFields, r.createdAt]), ['id'])
   }
 
   async channelLeaves(channelId: bigint): Promise<{ index: number; recordId: Hex; leafHash: Hex }[]> {
@@ -400,32 +444,39 @@ export class SupervisionStore {
   }
 
   /**
-   * The statements inserting `rows` into `table`: one multi-row INSERT per chunk, each compiled
-   * once per row count (Kysely builds it with placeholder rows; its parameters are then the
-   * rows' values in column order, row after row). Both dialects: the compiler is the
-   * database's own.
+   * The statements inserting `rows` into `table`: one multi-row INSERT per chunk of
+   * {@link INSERT_CHUNK} rows, each of the shape {@link #insertShape} compiled.
    */
   #inserts<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[], rows: readonly unknown[][], conflict?: readonly (keyof Database[T] & string)[]): CompiledQuery[] {
     const queries: CompiledQuery[] = []
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const slice = rows.slice(i, i + CHUNK)
-      const key = `${table}:${slice.length}`
-      let compiled = this.#insertShapes.get(key)
-      if (!compiled) {
-        const row = Object.fromEntries(columns.map((c) => [c, null]))
-        let q = this.db.insertInto(table).values(slice.map(() => row) as never)
-        if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing())
-        compiled = q.compile()
-        if (compiled.parameters.length !== slice.length * columns.length) throw new Error(`supervision: the INSERT into ${table} compiled with ${compiled.parameters.length} parameters, expected ${slice.length * columns.length}`)
-        this.#insertShapes.set(key, compiled)
-      }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const slice = rows.slice(i, i + INSERT_CHUNK)
       // A plain loop: Array.prototype.flat was most of this method's time (thousands of rows per call).
       const parameters: unknown[] = new Array(slice.length * columns.length)
       let at = 0
       for (const row of slice) for (const value of row) parameters[at++] = value
-      queries.push({ ...compiled, parameters })
+      queries.push({ ...this.#insertShape(table, columns, slice.length, conflict), parameters })
     }
     return queries
+  }
+
+  /**
+   * A multi-row INSERT of `rows` rows into `table`, compiled once per (table, row count):
+   * Kysely builds it with placeholder rows, so its parameters are then the rows' values in
+   * column order, row after row. Both dialects: the compiler is the database's own.
+   */
+  #insertShape<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[], rows: number, conflict?: readonly (keyof Database[T] & string)[]): CompiledQuery {
+    const key = `${table}:${rows}`
+    let compiled = this.#insertShapes.get(key)
+    if (!compiled) {
+      const row = Object.fromEntries(columns.map((c) => [c, null]))
+      let q = this.db.insertInto(table).values(Array.from({ length: rows }, () => row) as never)
+      if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing())
+      compiled = q.compile()
+      if (compiled.parameters.length !== rows * columns.length) throw new Error(`supervision: the INSERT into ${table} compiled with ${compiled.parameters.length} parameters, expected ${rows * columns.length}`)
+      this.#insertShapes.set(key, compiled)
+    }
+    return compiled
   }
 
   async channelKeys(channelId: bigint): Promise<ChannelKeyRow[]> {

@@ -19,7 +19,7 @@
  * })
  * const result = await channel.request({ job })
  */
-import type { Worker } from 'node:worker_threads'
+import type { Transferable, Worker } from 'node:worker_threads'
 
 /** A message from the thread that answers request `id`. */
 export type Answer = { id: number } & Record<string, unknown>
@@ -71,14 +71,14 @@ export class RequestChannel<A> {
     return this.#failed !== undefined
   }
 
-  /** Posts `message` with a fresh id; resolves with the answer's value. */
-  request(message: Record<string, unknown>): Promise<A> {
+  /** Posts `message` with a fresh id (moving `transfer` to the thread); resolves with the answer's value. */
+  request(message: Record<string, unknown>, transfer?: readonly Transferable[]): Promise<A> {
     if (this.#failed) return Promise.reject(this.#failed)
     const id = this.#nextId++
     return new Promise<A>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
       if (this.#pending.size === 1) this.worker.ref()
-      this.worker.postMessage({ ...message, id })
+      this.worker.postMessage({ ...message, id }, transfer)
     })
   }
 

@@ -9,7 +9,8 @@ import fc from 'fast-check'
 import { openRecord, SEAL_RANDOM_BYTES } from '../record.ts'
 import { drafts } from '../testing/fixtures.ts'
 import type { Link, RecordDraft } from '../links.ts'
-import { sealBatch, sealedRecord, type SealRequest } from './sealBatch.ts'
+import { fedInserts, INSERT_CHUNK, pushLeafRow, pushRecordRow } from '../recordRows.ts'
+import { sealBatch, sealedRecord, sealToRows, type SealRequest } from './sealBatch.ts'
 import { Sealer } from './Sealer.ts'
 
 const LINKS = Object.keys(drafts) as Link[]
@@ -32,6 +33,13 @@ const requests = fc
     }),
   }))
 
+/** The columns a sealer gave back (without a feeding writer, it always gives them back). */
+async function columns(sealer: Sealer, request: SealRequest) {
+  const outcome = await sealer.seal(request)
+  assert.equal(outcome.fed, false)
+  return outcome.sealed
+}
+
 async function readySealer(): Promise<Sealer> {
   const sealer = new Sealer()
   sealer.warm()
@@ -45,7 +53,7 @@ test('the seal thread seals exactly as inline sealing does, and the records open
   try {
     await fc.assert(
       fc.asyncProperty(requests, async (request) => {
-        const threaded = await sealer.seal(request)
+        const threaded = await columns(sealer, request)
         const inline = sealBatch(request)
         assert.deepEqual({ ...threaded, leaves: Buffer.from(threaded.leaves) }, { ...inline, leaves: Buffer.from(inline.leaves) })
         request.jobs.forEach((job, i) => {
@@ -64,7 +72,7 @@ test('without a thread (threaded: false) batches are sealed inline, the same byt
   const sealer = new Sealer({ threaded: false })
   sealer.warm()
   const request = fc.sample(requests, { numRuns: 1, seed: 7 })[0]!
-  const sealed = await sealer.seal(request)
+  const sealed = await columns(sealer, request)
   assert.equal(sealer.threadReady, false)
   assert.deepEqual(sealed.recordIds, sealBatch(request).recordIds)
 })
@@ -80,5 +88,37 @@ test('a process with a seal thread (starting, or idle after a batch) exits when 
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
     assert.equal(run.status, 0, `exit after ${wait} ms: ${run.stderr || run.error}`)
     assert.match(run.stdout, wait ? /ready/ : /starting/)
+  }
+})
+
+test('rows sealed for the writer thread\'s feed are the rows the store builds from sealed columns, laid out as fedInserts says', () => {
+  const copy = (r: SealRequest): SealRequest => ({ ...r, random: r.random.slice() }) // sealing zeroes the record keys it used
+  const large = fc.sample(requests, { numRuns: 1, seed: 11 })[0]!
+  const many: SealRequest = { ...large, jobs: Array.from({ length: 2 * INSERT_CHUNK + 1 }, (_, i) => ({ ...large.jobs[i % large.jobs.length]!, seq: i, draft: { ...large.jobs[i % large.jobs.length]!.draft, source: `many:${i}` } })), random: Uint8Array.from({ length: (2 * INSERT_CHUNK + 1) * 56 }, (_, i) => i & 0xff) }
+  fc.assert(
+    fc.property(fc.oneof({ arbitrary: requests, weight: 20 }, { arbitrary: fc.constant(many), weight: 1 }), (request) => {
+      const rows = sealToRows(copy(request))
+      const sealed = sealBatch(copy(request))
+      assert.deepEqual(rows.recordIds, sealed.recordIds)
+      assert.deepEqual(Buffer.from(rows.leaves), Buffer.from(sealed.leaves))
+      const expected: unknown[][] = fedInserts(request.jobs.length).map(() => [])
+      for (const f of fedInserts(request.jobs.length)) {
+        for (let i = 0; i < f.rows; i++) {
+          const j = (f.part % Math.ceil(request.jobs.length / INSERT_CHUNK)) * INSERT_CHUNK + i
+          const record = sealedRecord(request, sealed, j)
+          if (f.table === 'supervision_records') pushRecordRow(expected[f.part]!, record)
+          else pushLeafRow(expected[f.part]!, record, `0x${Buffer.from(sealed.leaves.subarray(32 * j, 32 * j + 32)).toString('hex')}`)
+        }
+      }
+      assert.deepEqual(rows.parts, expected)
+    }),
+    { numRuns: 60 },
+  )
+  // Around the chunk size: records' chunks first, then the leaves', each full but the last.
+  for (const [count, shape] of [[0, []], [1, [1, 1]], [INSERT_CHUNK, [INSERT_CHUNK, INSERT_CHUNK]], [INSERT_CHUNK + 1, [INSERT_CHUNK, 1, INSERT_CHUNK, 1]]] as const) {
+    const inserts = fedInserts(count)
+    assert.deepEqual(inserts.map((f) => f.rows), shape, `${count} records`)
+    assert.deepEqual(inserts.map((f) => f.part), inserts.map((_, i) => i))
+    assert.deepEqual(inserts.map((f) => f.table), inserts.map((_, i) => (i < inserts.length / 2 ? 'supervision_records' : 'supervision_leaves')))
   }
 })

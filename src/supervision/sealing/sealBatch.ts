@@ -4,8 +4,10 @@
  * caller, so the result depends on nothing else: the same jobs give the same bytes wherever
  * they are sealed.
  */
+import type { Hex } from 'viem'
 import type { RecordDraft } from '../links.ts'
-import { recordLeafHash, SEAL_RANDOM_BYTES, sealRecord, type StoredRecord } from '../record.ts'
+import { recordLeafHash, sealRecords, type StoredRecord } from '../record.ts'
+import { fedInserts, INSERT_CHUNK, pushLeafRow, pushRecordRow } from '../recordRows.ts'
 
 /** One draft to seal: its channel key (an index into the batch's keys) and its position. */
 export interface SealJob {
@@ -20,7 +22,7 @@ export interface SealRequest {
   keys: readonly Uint8Array[]
   /** Unix milliseconds, every record of the batch. */
   createdAt: number
-  /** {@link SEAL_RANDOM_BYTES} per job, in job order. */
+  /** `SEAL_RANDOM_BYTES` (record.ts) per job, in job order. */
   random: Uint8Array
 }
 
@@ -34,20 +36,52 @@ export interface SealedBatch {
 }
 
 export function sealBatch(request: SealRequest): SealedBatch {
-  const { jobs, keys, createdAt, random } = request
-  const out: SealedBatch = { recordIds: [], publicFields: [], privateCiphertexts: [], wrappedRecordKeys: [], leaves: new Uint8Array(jobs.length * 32) }
-  for (let i = 0; i < jobs.length; i++) {
-    const { draft, keyIndex, seq } = jobs[i]!
-    const record = sealRecord(draft, keys[keyIndex]!, seq, createdAt, random.subarray(i * SEAL_RANDOM_BYTES, (i + 1) * SEAL_RANDOM_BYTES))
+  const out: SealedBatch = { recordIds: [], publicFields: [], privateCiphertexts: [], wrappedRecordKeys: [], leaves: new Uint8Array(request.jobs.length * 32) }
+  sealEach(request, out.leaves, (record) => {
     out.recordIds.push(record.recordId)
     out.publicFields.push(record.publicFields)
     out.privateCiphertexts.push(record.privateCiphertext)
     out.wrappedRecordKeys.push(record.wrappedRecordKey)
-    out.leaves.set(recordLeafHash(record), i * 32)
-  }
+  })
   return out
 }
 
+/**
+ * A submission sealed into the rows the database stores (record and leaf rows, as the store's
+ * `append` writes them): `parts` are the flat values of the INSERTs {@link fedInserts} lays
+ * out, for the writer thread's feed; the caller keeps only the record ids and leaf hashes.
+ */
+export interface SealedRows {
+  recordIds: Hex[]
+  leaves: Uint8Array
+  parts: unknown[][]
+}
+
+export function sealToRows(request: SealRequest): SealedRows {
+  const inserts = fedInserts(request.jobs.length)
+  const parts = inserts.map(() => [] as unknown[])
+  const recordParts = inserts.filter((f) => f.table === 'supervision_records').map((f) => parts[f.part]!)
+  const leafParts = inserts.filter((f) => f.table === 'supervision_leaves').map((f) => parts[f.part]!)
+  const recordIds: Hex[] = []
+  const leaves = new Uint8Array(request.jobs.length * 32)
+  sealEach(request, leaves, (record, leaf, i) => {
+    const chunk = Math.floor(i / INSERT_CHUNK)
+    recordIds.push(record.recordId)
+    pushRecordRow(recordParts[chunk]!, record)
+    pushLeafRow(leafParts[chunk]!, record, `0x${Buffer.from(leaf.buffer, leaf.byteOffset, 32).toString('hex')}`)
+  })
+  return { recordIds, leaves, parts }
+}
+
+/** Seals every job (all of them at once: {@link sealRecords}), writing its leaf hash into `leaves` (32 bytes per job) and handing the record on, in order. */
+function sealEach(request: SealRequest, leaves: Uint8Array, each: (record: StoredRecord, leaf: Uint8Array, i: number) => void): void {
+  const { jobs, keys, createdAt, random } = request
+  const records = sealRecords(jobs.map(({ draft, keyIndex, seq }) => ({ draft, channelKey: keys[keyIndex]!, seq })), createdAt, random)
+  for (let i = 0; i < records.length; i++) {
+    leaves.set(recordLeafHash(records[i]!), i * 32)
+    each(records[i]!, leaves.subarray(i * 32, i * 32 + 32), i)
+  }
+}
 /** Job `i` of a request as the stored record its sealed columns make. */
 export function sealedRecord(request: SealRequest, sealed: SealedBatch, i: number): StoredRecord {
   const { draft, seq } = request.jobs[i]!
