@@ -51,6 +51,7 @@ import { worldSupervision } from '../src/testing/supervision.ts'
 import { channelPlanOf, factsOf, loadTradeContext } from '../src/supervision/tradeContext.ts'
 import { createWorld, newToken, type World, type WorldChain } from '../src/testing/world.ts'
 import { addBuyers } from './lib/buyers.ts'
+import { coreCapacity } from './lib/cores.ts'
 import type { HttpLoadResult } from './lib/httpLoad.ts'
 import { emit, jsonMode, say, table } from './lib/report.ts'
 import { percentile, round } from './lib/stats.ts'
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
     // optimising compilers done with the write path on every thread — a running node's state,
     // not a fresh process's (the first records' rate is reported beside).
     await until(() => service.log.sealThreadReady)
+    const cores = await coreCapacity() // what the cores deliver side by side, now (a shared machine)
     const warmRecords = submissions.splice(0, WARM_TRADES * (5 + SERVICE_PER_TRADE))
     log(`warm-up: ${warmRecords.length} records of ${WARM_TRADES} further trades, written and anchored first…`)
     const warm = await writeAndAnchor(service, warmRecords)
@@ -367,6 +369,7 @@ async function main(): Promise<void> {
           ['  submission -> on-chain commitment p50 / p99', `${round(p50)} / ${round(p99)} ms`, `${batches} batches`],
           ['  main / seal / writer thread busy', `${threads.mainBusyPct} / ${threads.sealBusyPct} / ${threads.writerBusyPct} %`, 'of the write phase (wall time: on two cores, includes waiting for one)'],
           ['  process CPU over the write phase', `${threads.processCpuPct} % of one core`, 'every thread of the process; two cores offer 200 %'],
+          ['  the machine\'s cores side by side', `${round(cores.capacity, 2)}× one core\'s work`, `${cores.cores} cores: a loop of ${round(cores.aloneMs)} ms alone took ${round(cores.sideBySideMs)} ms on each at once (${cores.cores} on free cores)`],
           ['  process CPU per record', `${threads.cpuUsPerRecord} µs`, 'every thread; two cores cap the rate at 2,000,000 / this'],
           ['trace verifications over HTTP', `${round(verify.rps)} req/s`, `${round(verify.rps / SEED.traceTps, 1)}× seed 002's ${SEED.traceTps} tps`],
           ['  verification p50 / p99', `${round(verify.p50Ms)} / ${round(verify.p99Ms)} ms`, `GET /health baseline: ${round(health.rps)} req/s, p99 ${round(health.p99Ms)} ms`],
@@ -384,6 +387,7 @@ async function main(): Promise<void> {
     emit({
       recordsPerSec: round(recordsPerSec),
       warmUpRecordsPerSec: round(warm.accepted / warm.seconds),
+      coreCapacity: round(cores.capacity, 2),
       commitP50Ms: round(p50),
       commitP99Ms: round(p99),
       threads,
