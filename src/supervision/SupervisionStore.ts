@@ -119,7 +119,6 @@ export interface StoredProof {
  */
 const ANCHORING: RunOptions = { urgent: true }
 
-
 /** Values per IN list: well under SQLite's 32,766 bound variables. */
 const IN_CHUNK = 500
 

@@ -11,8 +11,8 @@
  * With a feeding writer (the SQLite writer thread), the thread posts a batch's record and leaf
  * rows straight to the writer thread ({@link sealToRows}) and answers with the record ids and
  * leaf hashes only: the rows — most of a record's bytes — are copied once, from thread to
- * thread, instead of to the main thread and from it again (the copies, and the garbage they
- * made, were a third of the main thread's time on the write path).
+ * thread, instead of to the main thread and from it again (the main thread, the busiest of
+ * the three, rebuilt them there as objects and parameter arrays).
  */
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
