@@ -8,6 +8,7 @@
  * same library — the OpenSSL Node.js is built with, whose symbols it exports to addons — with
  * one cipher context reused across a batch. Nothing here is cryptography of our own.
  */
+#include <limits.h>
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -59,8 +60,9 @@ static napi_value seal_many(napi_env env, napi_callback_info info) {
   }
   const uint32_t *offsets = (const uint32_t *)offset_bytes;
   size_t n = offsets_length / 4 - 1;
-  int ordered = offsets[0] == 0;
-  for (size_t i = 0; ordered && i < n; i++) ordered = offsets[i] <= offsets[i + 1];
+  /* OpenSSL takes each length as an int. */
+  int ordered = offsets[0] == 0 && aad_length <= INT_MAX;
+  for (size_t i = 0; ordered && i < n; i++) ordered = offsets[i] <= offsets[i + 1] && offsets[i + 1] - offsets[i] <= INT_MAX;
   if (!ordered || offsets[n] != plaintext_length || keys_length != KEY_LENGTH * n || ivs_length != IV_LENGTH * n ||
       aads_length != (size_t)aad_length * n || out_length != plaintext_length + (IV_LENGTH + TAG_LENGTH) * n) {
     napi_throw_range_error(env, NULL, "sealMany: the lengths of keys, ivs, aads, plaintext, offsets and out do not agree");
