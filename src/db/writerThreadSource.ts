@@ -51,6 +51,8 @@ const fed = new Map() // ticket -> parts
 const discarded = new Set() // tickets dropped before their payload arrived
 let waiting // the transaction waiting for a payload: { m, timer }
 
+const drop = (ticket) => { if (!fed.delete(ticket)) discarded.add(ticket) } // its payload, whether or not it came yet
+
 const ticketsOf = (m) => {
   const tickets = []
   for (const s of m.statements) if (s[1] && !Array.isArray(s[1])) tickets.push(s[1].ticket)
@@ -62,7 +64,7 @@ const run = (m) => {
   if (tickets.some((t) => !fed.has(t))) {
     const timer = setTimeout(() => {
       waiting = undefined
-      for (const t of tickets) { if (!fed.delete(t)) discarded.add(t) }
+      for (const t of tickets) drop(t)
       parentPort.postMessage({ id: m.id, error: { message: 'the rows fed for this transaction did not arrive within ' + workerData.feedWaitMs + ' ms', code: 'FEED_TIMEOUT' } })
     }, workerData.feedWaitMs)
     waiting = { m, timer }
@@ -103,10 +105,7 @@ parentPort.on('message', (m) => {
     m.feed.on('close', () => feeds.splice(feeds.indexOf(m.feed) >>> 0, 1))
     return
   }
-  if (m.discard !== undefined) {
-    if (!fed.delete(m.discard)) discarded.add(m.discard)
-    return
-  }
+  if (m.discard !== undefined) return drop(m.discard)
   run(m)
 })
 `

@@ -10,7 +10,7 @@ import type { Database } from '../db/schema.ts'
 import type { Link } from './links.ts'
 import { inclusionProof, pathLength, treeDepth } from './merkle/index.ts'
 import { recordIdOf, type StoredRecord } from './record.ts'
-import { fedInserts, INSERT_CHUNK, type FedInsert, LEAF_COLUMNS, pushLeafRow, pushRecordRow, RECORD_COLUMNS } from './recordRows.ts'
+import { fedInserts, INSERT_CHUNK, type FedInsert, LEAF_COLUMNS, RECORD_COLUMNS, rowParts } from './recordRows.ts'
 import { channelIdText } from './tradeContext.ts'
 
 export interface ChannelKeyRow {
@@ -244,22 +244,10 @@ export class SupervisionStore {
 
   /** Appends accepted records (with their leaves), new channel keys and rejections in one transaction. */
   async append(p: { records: readonly { record: StoredRecord; leafHash: Hex }[]; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
-    const records: unknown[][] = []
-    const leaves: unknown[][] = []
-    for (let i = 0; i < p.records.length; i += INSERT_CHUNK) {
-      const recordValues: unknown[] = []
-      const leafValues: unknown[] = []
-      for (const { record, leafHash } of p.records.slice(i, i + INSERT_CHUNK)) {
-        pushRecordRow(recordValues, record)
-        pushLeafRow(leafValues, record, leafHash)
-      }
-      records.push(recordValues)
-      leaves.push(leafValues)
-    }
+    const parts = rowParts(p.records)
     await this.writer.run([
       ...this.#keyInserts(p.channelKeys),
-      ...records.map((values) => ({ ...this.#insertShape('supervision_records', RECORD_COLUMNS, values.length / RECORD_COLUMNS.length), parameters: values })),
-      ...leaves.map((values) => ({ ...this.#insertShape('supervision_leaves', LEAF_COLUMNS, values.length / LEAF_COLUMNS.length), parameters: values })),
+      ...fedInserts(p.records.length).map((f) => ({ ...this.#rowsShape(f), parameters: parts[f.part]! })),
       ...this.#rejectionInserts(p.rejections),
     ])
   }
@@ -277,15 +265,19 @@ export class SupervisionStore {
   async appendFed(p: { ticket: number; generation: number; count: number; channelKeys: readonly ChannelKeyRow[]; rejections: readonly RejectionRow[] }): Promise<void> {
     const writer = this.feedingWriter
     if (!writer) throw new Error('supervision: fed rows need the SQLite writer thread')
-    const shape = (f: FedInsert) => (f.table === 'supervision_records' ? this.#insertShape(f.table, RECORD_COLUMNS, f.rows) : this.#insertShape(f.table, LEAF_COLUMNS, f.rows))
     await writer.runFed(
       [
         ...this.#keyInserts(p.channelKeys),
-        ...fedInserts(p.count).map((f): FedStatement => ({ sql: shape(f).sql, ticket: p.ticket, part: f.part })),
+        ...fedInserts(p.count).map((f): FedStatement => ({ sql: this.#rowsShape(f).sql, ticket: p.ticket, part: f.part })),
         ...this.#rejectionInserts(p.rejections),
       ],
       p.generation,
     )
+  }
+
+  /** The INSERT of one chunk of record or leaf rows ({@link fedInserts}). */
+  #rowsShape(f: FedInsert): CompiledQuery {
+    return f.table === 'supervision_records' ? this.#insertShape(f.table, RECORD_COLUMNS, f.rows) : this.#insertShape(f.table, LEAF_COLUMNS, f.rows)
   }
 
   #keyInserts(keys: readonly ChannelKeyRow[]): CompiledQuery[] {

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import fc from 'fast-check'
 import { hexToBytes } from 'viem'
-import { ChannelKeyWrapper, newKey, open, seal, sealMany, sealManyImplementation, sealManyWithNodeCrypto, unwrapChannelKeyAsMember } from './envelope.ts'
+import { ChannelKeyWrapper, newKey, open, seal, sealedMessage, sealMany, sealManyImplementation, sealManyWithNodeCrypto, unwrapChannelKeyAsMember } from './envelope.ts'
 import { openRecord, recordLeafHash, SEAL_RANDOM_BYTES, sealRecord, sealRecords } from './record.ts'
 import type { RecordDraft } from './links.ts'
 
@@ -86,7 +86,7 @@ test('sealMany seals through the native batch (built at install) exactly as Node
       assert.deepEqual(sealed, reference)
       // Each sealed message opens with its own key and associated data, as seal()'s output does.
       messages.forEach((m, i) => {
-        const one = sealed.subarray(offsets[i]! + 28 * i, offsets[i + 1]! + 28 * (i + 1))
+        const one = sealedMessage(sealed, offsets, i)
         assert.deepEqual(open(batch.keys.subarray(32 * i, 32 * i + 32), one, batch.aads.subarray(aadLength * i, aadLength * (i + 1))), new Uint8Array(m))
       })
     }),

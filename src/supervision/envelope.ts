@@ -59,6 +59,12 @@ export function sealMany(batch: { keys: Uint8Array; ivs: Uint8Array; aads: Uint8
 
 const sealManyNative = aesGcmBatch.sealMany
 
+/** Sealed message `i` of {@link sealMany}'s output, as {@link seal} would have made it (`offsets` as given to it). */
+export function sealedMessage(sealed: Buffer, offsets: Uint32Array, i: number): Buffer {
+  const overhead = IV_LENGTH + TAG_LENGTH
+  return sealed.subarray(offsets[i]! + overhead * i, offsets[i + 1]! + overhead * (i + 1))
+}
+
 /** Which implementation {@link sealMany} uses here, and why not the native one when it does not. */
 export const sealManyImplementation: { native: boolean; why?: string } = sealManyNative ? { native: true } : { native: false, why: String(aesGcmBatch.loadError?.message ?? aesGcmBatch.loadError) }
 

@@ -9,7 +9,7 @@
 import { hash, randomBytes } from 'node:crypto'
 import { hexToBytes, type Hex } from 'viem'
 import { canonicalJson, type CanonicalValue } from '../identity/canonicalJson.ts'
-import { KEY_LENGTH, open, sealMany } from './envelope.ts'
+import { KEY_LENGTH, open, sealedMessage, sealMany } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
 
 /** The off-chain copy of a record (a `supervision_records` row, typed). */
@@ -129,15 +129,14 @@ export function sealRecords(records: readonly RecordToSeal[], createdAt: number,
   const out: StoredRecord[] = new Array(n)
   for (let i = 0; i < n; i++) {
     const { draft, seq } = records[i]!
-    const [a, b, c] = [offsets[2 * i]! + 28 * 2 * i, offsets[2 * i + 1]! + 28 * (2 * i + 1), offsets[2 * i + 2]! + 28 * (2 * i + 2)]
     out[i] = {
       recordId: recordIds[i]!,
       channelId: draft.channelId,
       seq,
       link: draft.link,
       publicFields: canonicalJson(draft.publicFields as CanonicalValue),
-      privateCiphertext: `0x${sealed.toString('hex', a, b)}`,
-      wrappedRecordKey: `0x${sealed.toString('hex', b, c)}`,
+      privateCiphertext: `0x${sealedMessage(sealed, offsets, 2 * i).toString('hex')}`,
+      wrappedRecordKey: `0x${sealedMessage(sealed, offsets, 2 * i + 1).toString('hex')}`,
       source: draft.source,
       createdAt,
     }

@@ -47,3 +47,20 @@ export function fedInserts(count: number): FedInsert[] {
   }
   return inserts
 }
+
+/**
+ * The flat values of the INSERTs {@link fedInserts} lays out for `records` (with their leaf
+ * hashes): part `f.part` holds the rows of insert `f`. Both the store (columns sealed on the
+ * main thread) and the seal thread (the writer thread's feed) build their rows here.
+ */
+export function rowParts(records: readonly { record: StoredRecord; leafHash: Hex }[]): unknown[][] {
+  const inserts = fedInserts(records.length)
+  const parts = inserts.map(() => [] as unknown[])
+  const chunks = inserts.length / 2
+  records.forEach(({ record, leafHash }, i) => {
+    const chunk = Math.floor(i / INSERT_CHUNK)
+    pushRecordRow(parts[chunk]!, record)
+    pushLeafRow(parts[chunks + chunk]!, record, leafHash)
+  })
+  return parts
+}

@@ -7,7 +7,7 @@
 import type { Hex } from 'viem'
 import type { RecordDraft } from '../links.ts'
 import { recordLeafHash, sealRecords, type StoredRecord } from '../record.ts'
-import { fedInserts, INSERT_CHUNK, pushLeafRow, pushRecordRow } from '../recordRows.ts'
+import { rowParts } from '../recordRows.ts'
 
 /** One draft to seal: its channel key (an index into the batch's keys) and its position. */
 export interface SealJob {
@@ -48,8 +48,8 @@ export function sealBatch(request: SealRequest): SealedBatch {
 
 /**
  * A submission sealed into the rows the database stores (record and leaf rows, as the store's
- * `append` writes them): `parts` are the flat values of the INSERTs {@link fedInserts} lays
- * out, for the writer thread's feed; the caller keeps only the record ids and leaf hashes.
+ * `append` writes them): `parts` are the flat values of the INSERTs `fedInserts` (recordRows.ts)
+ * lays out, for the writer thread's feed; the caller keeps only the record ids and leaf hashes.
  */
 export interface SealedRows {
   recordIds: Hex[]
@@ -58,30 +58,22 @@ export interface SealedRows {
 }
 
 export function sealToRows(request: SealRequest): SealedRows {
-  const inserts = fedInserts(request.jobs.length)
-  const parts = inserts.map(() => [] as unknown[])
-  const recordParts = inserts.filter((f) => f.table === 'supervision_records').map((f) => parts[f.part]!)
-  const leafParts = inserts.filter((f) => f.table === 'supervision_leaves').map((f) => parts[f.part]!)
-  const recordIds: Hex[] = []
   const leaves = new Uint8Array(request.jobs.length * 32)
-  sealEach(request, leaves, (record, leaf, i) => {
-    const chunk = Math.floor(i / INSERT_CHUNK)
-    recordIds.push(record.recordId)
-    pushRecordRow(recordParts[chunk]!, record)
-    pushLeafRow(leafParts[chunk]!, record, `0x${Buffer.from(leaf.buffer, leaf.byteOffset, 32).toString('hex')}`)
-  })
-  return { recordIds, leaves, parts }
+  const rows: { record: StoredRecord; leafHash: Hex }[] = []
+  sealEach(request, leaves, (record, leaf) => rows.push({ record, leafHash: `0x${Buffer.from(leaf.buffer, leaf.byteOffset, 32).toString('hex')}` }))
+  return { recordIds: rows.map((r) => r.record.recordId), leaves, parts: rowParts(rows) }
 }
 
 /** Seals every job (all of them at once: {@link sealRecords}), writing its leaf hash into `leaves` (32 bytes per job) and handing the record on, in order. */
-function sealEach(request: SealRequest, leaves: Uint8Array, each: (record: StoredRecord, leaf: Uint8Array, i: number) => void): void {
+function sealEach(request: SealRequest, leaves: Uint8Array, each: (record: StoredRecord, leaf: Uint8Array) => void): void {
   const { jobs, keys, createdAt, random } = request
   const records = sealRecords(jobs.map(({ draft, keyIndex, seq }) => ({ draft, channelKey: keys[keyIndex]!, seq })), createdAt, random)
   for (let i = 0; i < records.length; i++) {
     leaves.set(recordLeafHash(records[i]!), i * 32)
-    each(records[i]!, leaves.subarray(i * 32, i * 32 + 32), i)
+    each(records[i]!, leaves.subarray(i * 32, i * 32 + 32))
   }
 }
+
 /** Job `i` of a request as the stored record its sealed columns make. */
 export function sealedRecord(request: SealRequest, sealed: SealedBatch, i: number): StoredRecord {
   const { draft, seq } = request.jobs[i]!
