@@ -112,6 +112,14 @@ test('fed statements take their parameters from the payload posted on a feed, ar
   }
 })
 
+test('tickets are never given twice by one writer, whichever feed they are posted on', () => {
+  const writer = db.writer!
+  const feeds = [writer.openFeed(), writer.openFeed()]
+  const tickets = Array.from({ length: 100 }, () => writer.ticket())
+  assert.equal(new Set(tickets).size, tickets.length)
+  for (const f of feeds) f.port.close()
+})
+
 test('a fed transaction whose payload never comes fails after the wait, naming it; the next one runs', async () => {
   const other = await createTestDatabase('sqlite')
   const writer = new SqliteWriterThread(other.location, { feedWaitMs: 100 })

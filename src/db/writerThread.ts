@@ -40,6 +40,12 @@ export interface TransactionRunner {
 /** A runner whose transactions can take rows another thread fed it (the SQLite writer thread). */
 export interface FeedingWriter extends TransactionRunner {
   openFeed(): Feed
+  /**
+   * A ticket to post a payload under, never given before by this writer: every feeder of one
+   * writer thread draws from it, so no transaction can take another feeder's payload (one left
+   * on the thread by a write that failed before reaching it, say) for its own.
+   */
+  ticket(): number
   /** The generation of the running thread that feeds reach, or undefined if none runs now. */
   readonly feedGeneration: number | undefined
   runFed(statements: readonly (CompiledQuery | FedStatement)[], generation: number, options?: RunOptions): Promise<void>
@@ -117,6 +123,7 @@ export class SqliteWriterThread implements FeedingWriter {
   #thread: RequestChannel<number> | undefined
   /** Bumped at each spawn: feeds and fed transactions belong to one thread. */
   #generation = 0
+  #nextTicket = 0
   /** The transaction the thread is running (at most one). */
   #running: Queued | undefined
   /** Transactions waiting for the thread: urgent ones go first. */
@@ -169,6 +176,10 @@ export class SqliteWriterThread implements FeedingWriter {
       ;(urgent ? this.#urgent : this.#queue).push({ resolve, reject, statements: list, generation })
       this.#send()
     })
+  }
+
+  ticket(): number {
+    return this.#nextTicket++
   }
 
   get feedGeneration(): number | undefined {

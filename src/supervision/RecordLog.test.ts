@@ -40,6 +40,7 @@ function interceptedWriter(decide: (n: number) => Promise<void> | undefined): Fe
     run: (queries, options) => decide(n++) ?? writer.run(queries, options),
     runFed: (statements, generation, options) => decide(n++) ?? writer.runFed(statements, generation, options),
     openFeed: () => writer.openFeed(),
+    ticket: () => writer.ticket(),
     get feedGeneration() {
       return writer.feedGeneration
     },

@@ -48,7 +48,6 @@ export class Sealer {
   readonly #feedTo: FeedingWriter | undefined
   /** The seal thread that holds a feed port, and the writer thread the port reaches. */
   #feed: { thread: RequestChannel<ThreadAnswer>; generation: number } | undefined
-  #nextTicket = 0
 
   /**
    * @param threaded false: always seal inline (no thread).
@@ -119,7 +118,7 @@ export class Sealer {
       port = feed.port
       this.#feed = { thread, generation: feed.generation }
     }
-    const ticket = this.#nextTicket++
+    const ticket = this.#feedTo.ticket()
     const { generation } = this.#feed
     return thread.request({ request, feed: { ticket, port } }, port ? [port] : []).then((answer) => {
       counted(answer)
