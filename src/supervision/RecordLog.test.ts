@@ -226,6 +226,17 @@ for (const m of MODES) {
       await assertContiguous(ch(0x600n), 10)
     })
 
+    test('logs sharing one writer thread never insert each other\'s rows, even one left on the thread by a failed write', async () => {
+      // The first log's write fails before it reaches the thread: with a feed, its rows were
+      // already posted there and nothing will insert or discard them.
+      const failed = await logOn(storeOn(failingWriter(new Set([0]))))
+      await assert.rejects(failed.submit(submissionsOf(ch(0x800n), 1)), /disk full/)
+      const other = await logOn(storeOn(db.writer!))
+      assert.equal((await other.submit(submissionsOf(ch(0x801n), 1))).accepted.length, 3)
+      await assertContiguous(ch(0x801n), 3)
+      await assertContiguous(ch(0x800n), 0)
+    })
+
     test('a source staged and not yet written is a duplicate in the next submission', async () => {
       const log = await logOn(storeOn(db.writer!))
       const subs = submissionsOf(ch(0x400n), 2)

@@ -12,6 +12,7 @@ import type { Link, RecordDraft } from '../links.ts'
 import { fedInserts, INSERT_CHUNK, pushLeafRow, pushRecordRow } from '../recordRows.ts'
 import { sealBatch, sealedRecord, sealToRows, type SealRequest } from './sealBatch.ts'
 import { Sealer } from './Sealer.ts'
+import { createTestDatabase } from '../../db/testing/testDatabases.ts'
 
 const LINKS = Object.keys(drafts) as Link[]
 
@@ -40,8 +41,8 @@ async function columns(sealer: Sealer, request: SealRequest) {
   return outcome.sealed
 }
 
-async function readySealer(): Promise<Sealer> {
-  const sealer = new Sealer()
+async function readySealer(options: ConstructorParameters<typeof Sealer>[0] = {}): Promise<Sealer> {
+  const sealer = new Sealer(options)
   sealer.warm()
   for (let i = 0; i < 400 && !sealer.threadReady; i++) await new Promise((r) => setTimeout(r, 25))
   assert.ok(sealer.threadReady, 'the seal thread started within 10 s')
@@ -120,5 +121,22 @@ test('rows sealed for the writer thread\'s feed are the rows the store builds fr
     assert.deepEqual(inserts.map((f) => f.rows), shape, `${count} records`)
     assert.deepEqual(inserts.map((f) => f.part), inserts.map((_, i) => i))
     assert.deepEqual(inserts.map((f) => f.table), inserts.map((_, i) => (i < inserts.length / 2 ? 'supervision_records' : 'supervision_leaves')))
+  }
+})
+
+test('two sealers feeding one writer thread never post under the same ticket', async () => {
+  const database = await createTestDatabase('sqlite')
+  const sealers = [await readySealer({ feedTo: database.writer }), await readySealer({ feedTo: database.writer })]
+  try {
+    const request = fc.sample(requests, { numRuns: 1, seed: 3 })[0]!
+    const outcomes = []
+    for (const sealer of sealers) for (let i = 0; i < 2; i++) outcomes.push(await sealer.seal({ ...request, random: request.random.slice() }))
+    const tickets = outcomes.map((o) => (o.fed ? o.ticket : undefined))
+    assert.ok(tickets.every((t) => t !== undefined), 'every batch was fed')
+    assert.equal(new Set(tickets).size, tickets.length, `tickets ${tickets.join(', ')}`)
+    for (const o of outcomes) if (o.fed) database.writer!.discard(o.ticket, o.generation)
+  } finally {
+    await Promise.all(sealers.map((s) => s.close()))
+    await database.destroy()
   }
 })
