@@ -20,8 +20,8 @@
  * the cycles, sharing the platform key's transaction queue), on the same embedded chain.
  * Before the timed phase, the records of W further trades are written and anchored the same
  * way (warm-up, reported beside): a node runs for days, and the first seconds of a process
- * are spent compiling — V8's optimising compilers on its helper threads, measured at ~15 µs
- * of the process's CPU per record over a first 40,000 records.
+ * are spent compiling — V8's optimising compilers on its helper threads: with this warm-up
+ * those threads used ~8–10 µs less CPU per timed record (600–700 against ~1,000 ms per 40,000).
  *
  * With `BENCH_PROFILE=<dir>`, CPU profiles of the write, HTTP and trace phases go to <dir>
  * (bench/lib/profile.ts); the figures of such a run are slower and not the ones to report.
