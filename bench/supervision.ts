@@ -63,7 +63,7 @@ const TRADES = quick ? 200 : 1000
 const WARM_TRADES = quick ? 50 : 200
 const SERVICE_PER_TRADE = 35 // records per trade = 5 links + this many further service records
 const SUBMIT_BATCH = 2000
-const PIPELINE = 2
+const PIPELINE = Number(process.env.PIPE ?? 2)
 const LOAD_SECONDS = quick ? 5 : 10
 const LOAD_CONNECTIONS = 32
 const METHOD_B_RECORDS = quick ? 200 : 1000

@@ -257,6 +257,7 @@ export class SqliteWriterThread implements FeedingWriter {
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
       execArgv: [], // plain CommonJS: none of the parent's loaders or flags
+      name: 'database: the SQLite writer thread', // its title in the inspector
       workerData: { file: this.#file, betterSqlite3: createRequire(import.meta.url).resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS, feedWaitMs: this.#feedWaitMs, cacheKib: SQLITE_CACHE_KIB },
     })
     const thread: RequestChannel<number> = new RequestChannel<number>(worker, {

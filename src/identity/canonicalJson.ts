@@ -14,6 +14,51 @@ export type CanonicalValue = string | number | boolean | null | readonly Canonic
  * canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: CanonicalValue): string {
+  // Where every object's keys are already in canonical order, JSON.stringify (native) writes
+  // exactly the canonical text: ~1.4 against ~2 µs for a supervision record's fields, which
+  // are built in that order (builders.ts). Anything else takes the general path below.
+  return inCanonicalOrder(value) ? JSON.stringify(value) : canonicalText(value)
+}
+
+/**
+ * Whether `JSON.stringify(value)` is already `value`'s canonical text: plain objects (no
+ * prototype but Object's or none, so no `toJSON`) whose own keys come in strictly ascending
+ * code-unit order, plain arrays without holes, strings, booleans, null and finite numbers.
+ * Members that are `undefined` are dropped by both.
+ */
+export function inCanonicalOrder(value: unknown): boolean {
+  if (value === null) return true
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object':
+      break
+    default:
+      return false
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto === Array.prototype) {
+    const array = value as readonly unknown[]
+    for (let i = 0; i < array.length; i++) if (!(i in array) || !inCanonicalOrder(array[i])) return false
+    return true
+  }
+  if (proto !== Object.prototype && proto !== null) return false
+  const object = value as { readonly [key: string]: unknown }
+  let previous: string | undefined
+  for (const key of Object.keys(object)) {
+    if (previous !== undefined && !(previous < key)) return false
+    previous = key
+    const member = object[key]
+    if (member !== undefined && !inCanonicalOrder(member)) return false
+  }
+  return true
+}
+
+/** The canonical text by sorting each object's keys (the general path). */
+function canonicalText(value: CanonicalValue): string {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value)
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError('canonicalJson: numbers must be finite')
@@ -23,7 +68,7 @@ export function canonicalJson(value: CanonicalValue): string {
   // supervision record written (twice), and the intermediate arrays were most of its cost.
   if (Array.isArray(value)) {
     let out = '['
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i] as CanonicalValue)
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalText(value[i] as CanonicalValue)
     return `${out}]`
   }
   const object = value as { readonly [key: string]: CanonicalValue | undefined }
@@ -31,7 +76,7 @@ export function canonicalJson(value: CanonicalValue): string {
   for (const key of Object.keys(object).sort()) {
     const member = object[key]
     if (member === undefined) continue
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(member)}`
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalText(member)}`
   }
   return `${out}}`
 }

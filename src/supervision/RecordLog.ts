@@ -12,10 +12,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
-import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem'
+import { hexToBytes, type Address, type Hex } from 'viem'
 import { checkRecord, type TradeFacts } from './checks.ts'
 import { compileValidators } from './compiledSchemas.ts'
-import { ChannelKeyWrapper, newKey } from './envelope.ts'
+import { ChannelKeyWrapper, newKey, type ChannelKeyWrap } from './envelope.ts'
 import type { Link, RecordDraft } from './links.ts'
 import { recordIdOf, SEAL_RANDOM_BYTES, type StoredRecord } from './record.ts'
 import { sealedRecord, type SealJob, type SealRequest } from './sealing/sealBatch.ts'
@@ -81,6 +81,12 @@ export interface RecordLogParameters {
   logger?: Pick<Logger, 'warn'> | undefined
   /** Called after a submission committed: the channels that grew. */
   onAppended?: (channels: ReadonlyMap<bigint, Growth>) => void
+}
+
+/** A new channel's key row for one member, its key to be wrapped with the submission's others. */
+interface KeyToWrap {
+  row: Omit<ChannelKeyRow, 'wrappedKey'>
+  wrap: ChannelKeyWrap
 }
 
 /** Records sealed between two yields to the event loop. */
@@ -201,7 +207,7 @@ export class RecordLog {
     const keys: Uint8Array[] = []
     const keyIndex = new ChannelMap<number>()
     const rejections: RejectionRow[] = []
-    const channelKeys: ChannelKeyRow[] = []
+    const keysToWrap: KeyToWrap[] = []
     const grown: Staged['grown'] = new ChannelMap()
     let duplicates = 0
 
@@ -220,7 +226,7 @@ export class RecordLog {
       }
       seen.add(draft.source)
       // A cached channel without a promise per record (the common case: every record after a channel's first).
-      const channel = facts ? (this.#channels.get(draft.channelId) ?? (await this.#channel(draft.channelId, plan, channelKeys, absent))) : undefined
+      const channel = facts ? (this.#channels.get(draft.channelId) ?? (await this.#channel(draft.channelId, plan, keysToWrap, absent))) : undefined
       const verdict = checkRecord(draft, channel ? facts : undefined, channel?.links ?? new Set())
       if (!verdict.ok || !channel) {
         const failure = verdict.ok ? { rule: 'channel', field: 'channelId', reason: 'the channel has no members to encrypt for' } : verdict
@@ -253,6 +259,8 @@ export class RecordLog {
     // staging put back in it (channels loaded or moved on) assumed the failed records. Drop it
     // again; the caller submits again from the database's state.
     if (epoch !== this.#epoch) throw new StaleSubmissionError()
+    const wrapped = this.#p.wrapper.wrapMany(keysToWrap.map((k) => k.wrap)) // every new channel's keys in one go
+    const channelKeys: ChannelKeyRow[] = keysToWrap.map((k, i) => ({ ...k.row, wrappedKey: hexOf(wrapped[i]!) }))
     const sources = [...seen]
     for (const source of sources) this.#inFlight.add(source)
     const random = randomBytes(jobs.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
@@ -335,9 +343,9 @@ export class RecordLog {
   /**
    * The channel's state: cached, else loaded (its leaves, links and our wrapped copy of its
    * key), else — with a plan — created with a fresh key wrapped to every member that published
-   * an encryption key (the producer always keeps its own copy). New key rows go to `newKeys`.
+   * an encryption key (the producer always keeps its own copy). Its keys to wrap go to `newKeys`.
    */
-  async #channel(channelId: bigint, plan: ChannelPlan | undefined, newKeys: ChannelKeyRow[], absent?: ReadonlySet<string>): Promise<ChannelState | undefined> {
+  async #channel(channelId: bigint, plan: ChannelPlan | undefined, newKeys: KeyToWrap[], absent?: ReadonlySet<string>): Promise<ChannelState | undefined> {
     const cached = this.#channels.get(channelId)
     if (cached) return cached
     if (absent?.has(channelIdText(channelId))) return plan ? this.#create(channelId, plan, newKeys) : undefined
@@ -366,21 +374,29 @@ export class RecordLog {
     return new Set([...unknown].map(channelIdText).filter((id) => !present.has(id)))
   }
 
-  /** A new channel: a fresh key wrapped to every member that published an encryption key (the producer always keeps its own copy). */
-  async #create(channelId: bigint, plan: ChannelPlan, newKeys: ChannelKeyRow[]): Promise<ChannelState> {
+  /**
+   * A new channel: a fresh key, to be wrapped to every member that published an encryption key
+   * (the producer always keeps its own copy) — into `newKeys`, wrapped at the end of the staging.
+   */
+  async #create(channelId: bigint, plan: ChannelPlan, newKeys: KeyToWrap[]): Promise<ChannelState> {
     const key = newKey()
-    const producerKey = bytesToHex(this.#p.wrapper.publicKey)
+    const producerKey = hexOf(this.#p.wrapper.publicKey)
     const members = plan.members.some((m) => m.org.toLowerCase() === this.#p.producerOrg.toLowerCase()) ? plan.members : [...plan.members, { org: this.#p.producerOrg, role: 'platform' as const }]
     for (const m of members) {
       const isProducer = m.org.toLowerCase() === this.#p.producerOrg.toLowerCase()
       const recipient = isProducer ? this.#p.wrapper.publicKey : await this.#p.publicKeyOf(m.org)
       if (!recipient) continue // no published key yet: wrapped for it once it publishes one
-      newKeys.push({ channelId, org: m.org, role: m.role, wrappedKey: bytesToHex(this.#p.wrapper.wrap(key, channelId, m.org, recipient)), recipientKey: bytesToHex(recipient), producerKey })
+      newKeys.push({ row: { channelId, org: m.org, role: m.role, recipientKey: hexOf(recipient), producerKey }, wrap: { channelKey: key, channelId, org: m.org, memberPublicKey: recipient } })
     }
     const state: ChannelState = { size: 0, links: new Set(), key, leaves: [], plan }
     this.#channels.set(channelId, state)
     return state
   }
+}
+
+/** 0x hex of bytes (Node's encoder: viem's `bytesToHex` is a JavaScript loop). */
+function hexOf(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`
 }
 
 function safeJson(value: unknown): string {

@@ -6,9 +6,16 @@
 import { getAddress } from 'viem'
 import { decodeAmount, decodeOptionalAmount } from '../db/codec.ts'
 import { isoSeconds, type RecordDraft } from './links.ts'
-import type { TradeContext } from './tradeContext.ts'
+import type { Organisation, TradeContext } from './tradeContext.ts'
 
 const sourceOf = (ctx: TradeContext, link: string) => `trade:0x${ctx.channelId.toString(16)}:${link}`
+
+// Every object below lists its keys in code-unit order, the order canonical JSON writes them
+// in: sealing a record then serialises its fields with JSON.stringify itself (canonicalJson's
+// fast path) rather than by sorting each object's keys (builders.test.ts checks the order).
+
+/** An organisation's fields in canonical order. */
+const organisation = (o: Organisation) => ({ name: o.name, org: o.org })
 
 /** A media type for the listing's data type when it names a known format. */
 export function mediaTypeOf(dataType: string): string {
@@ -28,22 +35,22 @@ export function accessRecord(ctx: TradeContext): RecordDraft<'access'> {
     link: 'access',
     source: sourceOf(ctx, 'access'),
     publicFields: {
-      dataSource: ctx.seller,
+      dataSource: organisation(ctx.seller),
       dataType: l.data_type || 'unspecified',
       format: mediaTypeOf(l.data_type),
+      preprocessing: 'none',
       size: ctx.assetSize,
       updateTime: isoSeconds(l.listed_at),
-      preprocessing: 'none',
     },
     privateFields: {
       dataQuality: {
         contentVerified: ctx.assetSize !== null,
         sampleAvailable: l.sample_uri.length > 0,
-        sellerTrades: ctx.sellerHistory.trades,
         sellerLostDisputes: ctx.sellerHistory.lostDisputes,
+        sellerTrades: ctx.sellerHistory.trades,
       },
+      ownerInformation: { ...organisation(ctx.seller), sellerKey: getAddress(ctx.trade.seller) },
       salesPrice: decodeAmount(l.min_price).toString(),
-      ownerInformation: { ...ctx.seller, sellerKey: getAddress(ctx.trade.seller) },
     },
   }
 }
@@ -57,17 +64,17 @@ export function matchRecord(ctx: TradeContext, feeBps: number, windows: { accept
     link: 'match',
     source: sourceOf(ctx, 'match'),
     publicFields: {
+      datasetSize: ctx.assetSize,
+      deliveryTime: isoSeconds(t.opened_at + (ctx.listing.requires_acceptance ? windows.accept : 0) + windows.download),
+      description: ctx.listing.description,
+      quantity: 1,
       requirement: `one licence of listing ${t.listing_id} (category ${t.category}, round ${t.round}) at most ${decodeAmount(t.max_price)}`,
       standards: `as described in listing ${t.listing_id}; content SHA-256 ${ctx.listing.content_hash}`,
-      quantity: 1,
-      deliveryTime: isoSeconds(t.opened_at + (ctx.listing.requires_acceptance ? windows.accept : 0) + windows.download),
-      datasetSize: ctx.assetSize,
-      description: ctx.listing.description,
     },
     privateFields: {
+      deliveryMethod: 'download from the storage provider with a single-use token bound to the buyer key',
       purchasePrice: price.toString(),
       salePrice: (price - (price * BigInt(feeBps)) / 10_000n).toString(),
-      deliveryMethod: 'download from the storage provider with a single-use token bound to the buyer key',
       storageAddress: getAddress(t.storage_provider),
     },
   }
@@ -79,15 +86,15 @@ export function implementationRecord(ctx: TradeContext, downloadedAt: number): R
     link: 'implementation',
     source: sourceOf(ctx, 'implementation'),
     publicFields: {
-      purchaseMethod: ctx.listing.requires_acceptance ? 'seller acceptance' : 'standing-deposit acceptance',
-      deliveryTime: isoSeconds(downloadedAt),
-      datasetName: (ctx.listing.description.split('\n')[0] || `listing ${ctx.listing.listing_id}`).slice(0, 300),
-      onlineTime: isoSeconds(ctx.listing.listed_at),
       contentDigest: ctx.listing.content_hash,
+      datasetName: (ctx.listing.description.split('\n')[0] || `listing ${ctx.listing.listing_id}`).slice(0, 300),
+      deliveryTime: isoSeconds(downloadedAt),
+      onlineTime: isoSeconds(ctx.listing.listed_at),
+      purchaseMethod: ctx.listing.requires_acceptance ? 'seller acceptance' : 'standing-deposit acceptance',
     },
     privateFields: {
       deliveryMethod: 'encrypted stream from the storage provider; asset key wrapped to the buyer key (ECIES secp256k1)',
-      sellingCompany: ctx.seller,
+      sellingCompany: organisation(ctx.seller),
     },
   }
 }
@@ -98,10 +105,10 @@ export function serviceRecord(ctx: TradeContext, downloadedAt: number): RecordDr
     link: 'service',
     source: sourceOf(ctx, 'service'),
     publicFields: {
-      serverInformation: { ...ctx.storage, serverKey: getAddress(ctx.trade.storage_provider) },
+      completionTime: isoSeconds(downloadedAt),
+      serverInformation: { ...organisation(ctx.storage), serverKey: getAddress(ctx.trade.storage_provider) },
       serviceRequirement: `deliver asset ${ctx.listing.content_hash} to the buyer of trade 0x${ctx.channelId.toString(16)}`,
       serviceType: 'storage-download',
-      completionTime: isoSeconds(downloadedAt),
     },
     privateFields: {
       processingPrice: '0',
@@ -117,15 +124,15 @@ export function settlementRecord(ctx: TradeContext): RecordDraft<'settlement'> {
     link: 'settlement',
     source: sourceOf(ctx, 'settlement'),
     publicFields: {
+      amount: (decodeOptionalAmount(t.seller_payout) ?? 0n).toString(),
       orderNumber: `0x${ctx.channelId.toString(16)}`,
       paymentMethod: 'AllianceCredit escrow',
-      amount: (decodeOptionalAmount(t.seller_payout) ?? 0n).toString(),
       paymentTime: isoSeconds(t.closed_at ?? t.updated_at),
     },
     privateFields: {
       platformFee: (decodeOptionalAmount(t.platform_fee) ?? 0n).toString(),
-      tradeTime: isoSeconds(t.opened_at),
       tradePrice: decodeAmount(t.price).toString(),
+      tradeTime: isoSeconds(t.opened_at),
     },
   }
 }

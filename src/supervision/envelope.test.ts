@@ -32,6 +32,30 @@ test('a channel key wrapped by the producer opens for that member only, in that 
   assert.equal(unwrapChannelKeyAsMember(alice.privateKey, keyPair().publicKey, wrapped, 7n, '0x00000000000000000000000000000000000000a1'), undefined)
 })
 
+test('wrapMany: every key opens for its own member and channel only, as wrap would, whatever the channel ids\' lengths', () => {
+  const producer = keyPair()
+  const members = [keyPair(), keyPair(), keyPair()]
+  const wrapper = new ChannelKeyWrapper(producer.privateKey)
+  fc.assert(
+    fc.property(fc.array(fc.record({ channelId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), member: fc.integer({ min: 0, max: 2 }), org: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString('hex')) }), { maxLength: 12 }), (specs) => {
+      const wraps = specs.map((s) => ({ channelKey: newKey(), channelId: s.channelId, org: `0x${s.org}`, memberPublicKey: members[s.member]!.publicKey }))
+      const wrapped = wrapper.wrapMany(wraps)
+      assert.equal(wrapped.length, wraps.length)
+      wraps.forEach((w, i) => {
+        const member = members[specs[i]!.member]!
+        assert.deepEqual(unwrapChannelKeyAsMember(member.privateKey, producer.publicKey, wrapped[i]!, w.channelId, w.org), w.channelKey)
+        assert.deepEqual(wrapper.unwrap(wrapped[i]!, w.channelId, w.org, w.memberPublicKey), w.channelKey)
+        assert.equal(unwrapChannelKeyAsMember(members[(specs[i]!.member + 1) % 3]!.privateKey, producer.publicKey, wrapped[i]!, w.channelId, w.org), undefined)
+        assert.equal(unwrapChannelKeyAsMember(member.privateKey, producer.publicKey, wrapped[i]!, w.channelId + 1n, w.org), undefined)
+      })
+      // The keys given are not zeroed (they stay the channels' keys); fresh IVs: no two outputs share one.
+      assert.equal(new Set(wrapped.map((b) => Buffer.from(b.subarray(0, 12)).toString('hex'))).size, wrapped.length)
+    }),
+    { numRuns: 40 },
+  )
+  assert.deepEqual(wrapper.wrapMany([]), [])
+})
+
 test('seal/open: authenticated, bound to the associated data', () => {
   const key = newKey()
   const sealed = seal(key, new TextEncoder().encode('private'), Uint8Array.of(1, 2))

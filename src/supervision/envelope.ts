@@ -124,6 +124,14 @@ export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   return secp256k1.getPublicKey(privateKey, true)
 }
 
+/** A channel key to wrap for one member ({@link ChannelKeyWrapper.wrapMany}). */
+export interface ChannelKeyWrap {
+  channelKey: Uint8Array
+  channelId: bigint
+  org: string
+  memberPublicKey: Uint8Array
+}
+
 /**
  * The producer side: derives pair keys once per member public key and wraps channel keys.
  *
@@ -143,6 +151,41 @@ export class ChannelKeyWrapper {
 
   wrap(channelKey: Uint8Array, channelId: bigint, org: string, memberPublicKey: Uint8Array): Uint8Array {
     return seal(this.#pairKeyFor(memberPublicKey), channelKey, channelKeyAad(channelId, org))
+  }
+
+  /**
+   * {@link wrap} for many channel keys at once (a submission opening hundreds of channels wraps
+   * each key to every member): one {@link sealMany} call per length of associated data and one
+   * draw of IVs, instead of a Cipheriv object and a random draw each. Output `i` opens exactly
+   * as `wrap(wraps[i]…)` would.
+   */
+  wrapMany(wraps: readonly ChannelKeyWrap[]): Uint8Array[] {
+    const out: Uint8Array[] = new Array(wraps.length)
+    const aads = wraps.map((w) => channelKeyAad(w.channelId, w.org))
+    const byAadLength = new Map<number, number[]>()
+    aads.forEach((aad, i) => {
+      const group = byAadLength.get(aad.length)
+      if (group) group.push(i)
+      else byAadLength.set(aad.length, [i])
+    })
+    for (const [aadLength, group] of byAadLength) {
+      const n = group.length
+      const keys = Buffer.allocUnsafe(n * KEY_LENGTH)
+      const plaintext = Buffer.allocUnsafe(n * KEY_LENGTH)
+      const aadBytes = Buffer.allocUnsafe(n * aadLength)
+      const offsets = new Uint32Array(n + 1)
+      group.forEach((w, j) => {
+        keys.set(this.#pairKeyFor(wraps[w]!.memberPublicKey), j * KEY_LENGTH)
+        plaintext.set(wraps[w]!.channelKey, j * KEY_LENGTH)
+        aadBytes.set(aads[w]!, j * aadLength)
+        offsets[j + 1] = (j + 1) * KEY_LENGTH
+      })
+      const sealed = sealMany({ keys, ivs: randomBytes(n * IV_LENGTH), aads: aadBytes, aadLength, plaintext, offsets })
+      keys.fill(0)
+      plaintext.fill(0)
+      group.forEach((w, j) => (out[w] = new Uint8Array(sealedMessage(sealed, offsets, j))))
+    }
+    return out
   }
 
   /** Opens a channel key this producer wrapped (to any member). */

@@ -88,7 +88,8 @@ export class FallbackThread<A> {
   }
 
   #spawn(program: ThreadProgram): RequestChannel<A> {
-    const options = { execArgv: [], workerData: this.#o.workerData, ...(this.#o.resourceLimits ? { resourceLimits: this.#o.resourceLimits } : {}) }
+    // The worker's name is its title in the inspector (profiles of each thread: bench/lib/profile.ts).
+    const options = { execArgv: [], name: this.#o.name, workerData: this.#o.workerData, ...(this.#o.resourceLimits ? { resourceLimits: this.#o.resourceLimits } : {}) }
     const worker = 'url' in program ? new Worker(program.url, options) : new Worker(program.source, { ...options, eval: true })
     const thread: RequestChannel<A> = new RequestChannel<A>(worker, {
       read: this.#o.read,
