@@ -10,14 +10,20 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { percentile } from './stats.ts'
 
-/** A fixed amount of integer work (~0.5 s on one core of the machines this runs on), timed on the thread. */
+/**
+ * A fixed amount of work (~60 ms on one core of the machines this runs on), timed on the thread:
+ * PBKDF2-SHA256 in OpenSSL, native code. A JavaScript loop was used first, and its times
+ * depended on when V8 replaced it with optimised code (on another thread, which two loops on
+ * two cores starve): once 176 ms alone against 2,795 ms side by side, a JIT effect read as
+ * "0.13 cores".
+ */
 const LOOP = `
 const { parentPort } = require('node:worker_threads')
+const { pbkdf2Sync } = require('node:crypto')
 parentPort.once('message', () => {
   const started = performance.now()
-  let x = 0
-  for (let i = 0; i < 6e8; i++) x = (x + i) | 0
-  parentPort.postMessage({ ms: performance.now() - started, x })
+  pbkdf2Sync('databourse', 'cores', 300000, 32, 'sha256')
+  parentPort.postMessage({ ms: performance.now() - started })
 })
 `
 
@@ -47,8 +53,8 @@ export interface CoreCapacity {
   capacity: number
 }
 
-/** Measures the cores' capacity: medians of `rounds` rounds, alone then side by side (~0.6 s a round). */
-export async function coreCapacity(rounds = 5): Promise<CoreCapacity> {
+/** Measures the cores' capacity: medians of `rounds` rounds, alone then side by side (~0.15 s a round). */
+export async function coreCapacity(rounds = 9): Promise<CoreCapacity> {
   const cores = availableParallelism()
   const alone: number[] = []
   const sideBySide: number[] = []
