@@ -53,6 +53,7 @@ import type { Submission } from '../src/supervision/RecordLog.ts'
 import { ChannelMap } from '../src/supervision/ChannelMap.ts'
 import { sealManyImplementation } from '../src/supervision/envelope.ts'
 import { worldSupervision } from '../src/testing/supervision.ts'
+import { PIPELINE } from '../src/supervision/RecordProducer.ts'
 import { channelPlanOf, factsOf, loadTradeContext } from '../src/supervision/tradeContext.ts'
 import { createWorld, newToken, type World, type WorldChain } from '../src/testing/world.ts'
 import { addBuyers } from './lib/buyers.ts'
@@ -68,7 +69,6 @@ const TRADES = quick ? 200 : 2000
 const WARM_TRADES = quick ? 50 : 200
 const SERVICE_PER_TRADE = 35 // records per trade = 5 links + this many further service records
 const SUBMIT_BATCH = 2000
-const PIPELINE = 2
 const LOAD_SECONDS = quick ? 5 : 10
 const LOAD_CONNECTIONS = 32
 const METHOD_B_RECORDS = quick ? 200 : 1000
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     log(`warm-up: ${warmRecords.length} records of ${WARM_TRADES} further trades, written and anchored first…`)
     const warm = await writeAndAnchor(service, warmRecords)
     // Channel after channel, as trades move: each submission touches a few dozen channels.
-    log(`write: ${submissions.length} records (${TRADES} channels × ${5 + SERVICE_PER_TRADE}) submitted in batches of ${SUBMIT_BATCH}…`)
+    log(`write: ${submissions.length} records (${TRADES} channels × ${5 + SERVICE_PER_TRADE}) submitted in batches of ${SUBMIT_BATCH}, ${PIPELINE} in flight…`)
 
     // 1. Write path: submit, and time each record until a committed batch covers it.
     const batchesBefore = await service.store.lastBatchNumber()
