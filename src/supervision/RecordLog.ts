@@ -83,10 +83,19 @@ export interface RecordLogParameters {
   onAppended?: (channels: ReadonlyMap<bigint, Growth>) => void
 }
 
-/** A new channel's key row for one member, its key to be wrapped with the submission's others. */
-interface KeyToWrap {
+/** A channel key row for one member, its key still to be wrapped ({@link wrapChannelKeys}). */
+export interface KeyToWrap {
   row: Omit<ChannelKeyRow, 'wrappedKey'>
   wrap: ChannelKeyWrap
+}
+
+/**
+ * The key rows of `keys`, every key wrapped in one batch ({@link ChannelKeyWrapper.wrapMany}):
+ * a submission's new channels, and the supervisors given keys after an opening.
+ */
+export function wrapChannelKeys(wrapper: ChannelKeyWrapper, keys: readonly KeyToWrap[]): ChannelKeyRow[] {
+  const wrapped = wrapper.wrapMany(keys.map((k) => k.wrap))
+  return keys.map((k, i) => ({ ...k.row, wrappedKey: hexOf(wrapped[i]!) }))
 }
 
 /** Records sealed between two yields to the event loop. */
@@ -259,8 +268,7 @@ export class RecordLog {
     // staging put back in it (channels loaded or moved on) assumed the failed records. Drop it
     // again; the caller submits again from the database's state.
     if (epoch !== this.#epoch) throw new StaleSubmissionError()
-    const wrapped = this.#p.wrapper.wrapMany(keysToWrap.map((k) => k.wrap)) // every new channel's keys in one go
-    const channelKeys: ChannelKeyRow[] = keysToWrap.map((k, i) => ({ ...k.row, wrappedKey: hexOf(wrapped[i]!) }))
+    const channelKeys = wrapChannelKeys(this.#p.wrapper, keysToWrap) // every new channel's keys in one go
     const sources = [...seen]
     for (const source of sources) this.#inFlight.add(source)
     const random = randomBytes(jobs.length * SEAL_RANDOM_BYTES) // one draw for the whole submission
@@ -395,7 +403,7 @@ export class RecordLog {
 }
 
 /** 0x hex of bytes (Node's encoder: viem's `bytesToHex` is a JavaScript loop). */
-function hexOf(bytes: Uint8Array): Hex {
+export function hexOf(bytes: Uint8Array): Hex {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`
 }
 

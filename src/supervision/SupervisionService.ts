@@ -8,14 +8,14 @@
  */
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from 'viem'
+import { getAddress, hexToBytes, type Address, type Hex } from 'viem'
 import type { ReadConnection } from '../db/readConnection.ts'
 import type { TransactionRunner } from '../db/writerThread.ts'
 import type { Database } from '../db/schema.ts'
 import { Anchorer } from './Anchorer.ts'
 import type { ChannelOpening, SupervisionChain } from './chainPort.ts'
 import { ChannelKeyWrapper } from './envelope.ts'
-import { RecordLog } from './RecordLog.ts'
+import { hexOf, RecordLog, wrapChannelKeys, type KeyToWrap } from './RecordLog.ts'
 import { RecordProducer } from './RecordProducer.ts'
 import { SupervisionStore } from './SupervisionStore.ts'
 import { ChannelKind, channelPlanOf, loadTradeContext, type AssetSizeLookup } from './tradeContext.ts'
@@ -196,14 +196,15 @@ export class SupervisionService {
 
   /** Wraps channel keys to supervisors (who joined, or whom the contract added). */
   async #giveKeysTo(grants: { channelId: bigint; org: Address }[]): Promise<void> {
-    const rows = []
+    const keys: KeyToWrap[] = []
+    const producerKey = hexOf(this.wrapper.publicKey)
     for (const { channelId, org } of grants) {
       const recipient = await this.publicKeyOf(org)
       const key = await this.log.channelKey(channelId)
       if (!recipient || !key) continue
-      rows.push({ channelId, org, role: 'supervisor', wrappedKey: bytesToHex(this.wrapper.wrap(key, channelId, org, recipient)), recipientKey: bytesToHex(recipient), producerKey: bytesToHex(this.wrapper.publicKey) })
+      keys.push({ row: { channelId, org, role: 'supervisor', recipientKey: hexOf(recipient), producerKey }, wrap: { channelKey: key, channelId, org, memberPublicKey: recipient } })
     }
-    await this.store.insertChannelKeys(rows)
+    await this.store.insertChannelKeys(wrapChannelKeys(this.wrapper, keys))
   }
 
   /** Supervisors who joined a channel after it opened (indexed SupervisorJoined events). */

@@ -150,14 +150,14 @@ export class ChannelKeyWrapper {
   }
 
   wrap(channelKey: Uint8Array, channelId: bigint, org: string, memberPublicKey: Uint8Array): Uint8Array {
-    return seal(this.#pairKeyFor(memberPublicKey), channelKey, channelKeyAad(channelId, org))
+    return this.wrapMany([{ channelKey, channelId, org, memberPublicKey }])[0]!
   }
 
   /**
    * {@link wrap} for many channel keys at once (a submission opening hundreds of channels wraps
    * each key to every member): one {@link sealMany} call per length of associated data and one
-   * draw of IVs, instead of a Cipheriv object and a random draw each. Output `i` opens exactly
-   * as `wrap(wraps[i]…)` would.
+   * draw of IVs, instead of a Cipheriv object and a random draw each; {@link wrap} is its
+   * one-key case. Output `i` opens as `open(pair key, output, channelKeyAad(…))`.
    */
   wrapMany(wraps: readonly ChannelKeyWrap[]): Uint8Array[] {
     const out: Uint8Array[] = new Array(wraps.length)
